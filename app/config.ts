@@ -1,0 +1,90 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TierMapping } from './translate/models.js';
+
+/** Everything the proxy core needs to run; built from env vars in headless mode, from settings in the app. */
+export interface ProxyConfig {
+  apiKey: string;
+  baseUrl: string;
+  defaultModel: string;
+  maxTokens: number;
+  tiers: TierMapping;
+  port: number;
+  host: string;
+  dataDir: string;
+  /** When set, every /v1 request must present it as x-api-key or Bearer token. */
+  authToken?: string;
+  /** Extra Host header names accepted besides the loopback names (for a deliberate non-loopback bind). */
+  allowedHosts: string[];
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULTS = {
+  baseUrl: 'https://api.mistral.ai/v1',
+  model: 'mistral-large-latest',
+  maxTokens: 16384,
+  port: 7187,
+  host: '127.0.0.1',
+  haikuModel: 'mistral-small-latest',
+  opusModel: 'mistral-large-latest',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim() || fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  return raw.replace(/\/+$/, '');
+}
+
+function modelName(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(raw)) throw new ConfigError(`${name} is not a valid model id (got "${raw}")`);
+  return raw;
+}
+
+/** Reads the documented env vars; any bad value is one clear line, before anything starts. */
+export function configFromEnv(env: Env = process.env): ProxyConfig {
+  const provider = env.PROVIDER?.trim().toLowerCase();
+  if (provider && provider !== 'mistral') throw new ConfigError(`PROVIDER must be "mistral" (got "${env.PROVIDER}")`);
+  const apiKey = env.MISTRAL_API_KEY?.trim();
+  if (!apiKey) throw new ConfigError('MISTRAL_API_KEY is not set: get a key at https://console.mistral.ai/api-keys and export MISTRAL_API_KEY=…');
+  if (/\s/.test(apiKey)) throw new ConfigError('MISTRAL_API_KEY contains whitespace; check that it was copied correctly');
+  const defaultModel = modelName(env, 'MISTRAL_MODEL', DEFAULTS.model);
+  const host = env.CCPROXY_HOST?.trim() || DEFAULTS.host;
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError(`CCPROXY_HOST is not a valid host (got "${host}")`);
+  const authToken = env.CCPROXY_AUTH_TOKEN?.trim() || undefined;
+  return {
+    apiKey,
+    baseUrl: url(env, 'MISTRAL_BASE_URL', DEFAULTS.baseUrl),
+    defaultModel,
+    maxTokens: int(env, 'MISTRAL_MAX_TOKENS', DEFAULTS.maxTokens, 1, 1_000_000),
+    tiers: {
+      haiku: modelName(env, 'CCPROXY_HAIKU_MODEL', DEFAULTS.haikuModel),
+      sonnet: modelName(env, 'CCPROXY_SONNET_MODEL', defaultModel),
+      opus: modelName(env, 'CCPROXY_OPUS_MODEL', DEFAULTS.opusModel),
+    },
+    port: int(env, 'CCPROXY_PORT', DEFAULTS.port, 0, 65535),
+    host,
+    dataDir: env.CCPROXY_DATA_DIR?.trim() || join(homedir(), '.ccproxy'),
+    authToken,
+    allowedHosts: (env.CCPROXY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+  };
+}

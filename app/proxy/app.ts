@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import Koa, { type Context } from 'koa';
+import type { ProxyConfig } from '../config.js';
+import type { MistralClient } from '../mistral/client.js';
+import { estimateInputTokens } from '../translate/count-tokens.js';
+import { ApiError, errorBody } from '../translate/errors.js';
+import { resolveModel } from '../translate/models.js';
+import { validateMessagesRequest } from '../translate/validate.js';
+import { readJsonBody } from './body.js';
+import { guard } from './guard.js';
+import { handleMessages } from './messages.js';
+import type { RecordSink, RequestRecord } from './records.js';
+import { ProxyStats } from './stats.js';
+import { UpstreamModels } from './upstream-models.js';
+
+export interface ProxyAppOptions {
+  config: () => ProxyConfig;
+  client: MistralClient;
+  version: string;
+  onRecord?: RecordSink;
+  /** Keep-alive ping on a quiet stream; Anthropic sends them about every 10–15 s. */
+  pingIntervalMs?: number;
+}
+
+export interface ProxyApp {
+  koa: Koa;
+  stats: ProxyStats;
+  models: UpstreamModels;
+  active: Set<AbortController>;
+}
+
+const newRequestId = () => `req_ccproxy_${randomBytes(12).toString('hex')}`;
+
+function newRecord(id: string, path: string): RequestRecord {
+  return {
+    id, startedAt: Date.now(), path, clientModel: null, mistralModel: null, stream: false, status: 0, errorType: null,
+    errorMessage: null, stopReason: null, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMs: 0, ttftMs: null,
+    toolCount: 0, sessionId: null,
+  };
+}
+
+function renderError(ctx: Context, err: ApiError, requestId: string): void {
+  ctx.status = err.status;
+  for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
+  ctx.body = errorBody(err.type, err.message, requestId);
+}
+
+export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
+  const koa = new Koa({ proxy: false });
+  const stats = new ProxyStats();
+  const models = new UpstreamModels(opts.client);
+  const active = new Set<AbortController>();
+  const router = new Router();
+  const cfg = opts.config;
+
+  // A client that hangs up mid-stream is normal for an SSE proxy, not an application error.
+  koa.on('error', (err: NodeJS.ErrnoException) => {
+    if (err?.code === 'ERR_STREAM_PREMATURE_CLOSE' || err?.code === 'ECONNRESET' || err?.code === 'EPIPE') return;
+    console.error('[ccproxy] unexpected error:', err?.message ?? err);
+  });
+
+  // Errors first, so the guard's refusals are Anthropic-shaped too.
+  koa.use(async (ctx, next) => {
+    const requestId = newRequestId();
+    ctx.state.requestId = requestId;
+    ctx.set('request-id', requestId);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ApiError(404, 'not_found_error', `${ctx.method} ${ctx.path} is not an endpoint of this proxy`);
+      }
+    } catch (err) {
+      const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');
+      if (!(err instanceof ApiError)) console.error('[ccproxy] internal error:', (err as Error)?.stack ?? err);
+      if (ctx.respond === false || ctx.headerSent) return;
+      renderError(ctx, apiErr, requestId);
+    }
+  });
+
+  koa.use(guard({ allowedHosts: () => cfg().allowedHosts, authToken: () => cfg().authToken, openPaths: new Set(['/health']) }));
+
+  router.post('/v1/messages', async (ctx) => {
+    const rec = newRecord(ctx.state.requestId as string, ctx.path);
+    stats.inFlight++;
+    try {
+      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000 }, rec);
+      rec.status ||= ctx.respond === false ? 200 : ctx.status;
+    } catch (err) {
+      const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');
+      rec.status = apiErr.status;
+      rec.errorType = apiErr.type;
+      rec.errorMessage = apiErr.message;
+      throw err;
+    } finally {
+      stats.inFlight--;
+      rec.latencyMs = Date.now() - rec.startedAt;
+      stats.add(rec);
+      try {
+        opts.onRecord?.(rec);
+      } catch (sinkErr) {
+        console.error('[ccproxy] record sink failed:', (sinkErr as Error).message);
+      }
+    }
+  });
+
+  router.post('/v1/messages/count_tokens', async (ctx) => {
+    const { value } = await readJsonBody(ctx);
+    const req = validateMessagesRequest(value, { countOnly: true });
+    ctx.body = { input_tokens: estimateInputTokens(req) };
+  });
+
+  router.get('/v1/models', async (ctx) => {
+    const { entries } = await models.list();
+    const chat = entries.filter((e) => e.chat);
+    const all = chat.map((e) => ({
+      type: 'model',
+      id: e.id,
+      display_name: `${e.name} (Mistral via CCProxy)`,
+      created_at: new Date((e.created || 0) * 1000).toISOString(),
+    }));
+    const limit = Math.min(Math.max(Number(ctx.query.limit) || 20, 1), 1000);
+    let start = 0;
+    let end = all.length;
+    if (typeof ctx.query.after_id === 'string') start = all.findIndex((m) => m.id === ctx.query.after_id) + 1;
+    if (typeof ctx.query.before_id === 'string') {
+      end = Math.max(all.findIndex((m) => m.id === ctx.query.before_id), 0);
+      start = Math.max(end - limit, 0);
+    }
+    const data = all.slice(start, Math.min(end, start + limit));
+    ctx.body = { data, has_more: start + data.length < end || (end < all.length && typeof ctx.query.before_id !== 'string'), first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+  });
+
+  router.get('/v1/models/:id', async (ctx) => {
+    const { entries } = await models.list();
+    const id = ctx.params.id;
+    const found = entries.find((e) => e.id === id) ?? entries.find((e) => e.id === resolveModel(id, cfg().tiers, cfg().defaultModel));
+    if (!found) throw new ApiError(404, 'not_found_error', `model: ${id}`);
+    ctx.body = { type: 'model', id, display_name: `${found.name} (Mistral via CCProxy)`, created_at: new Date((found.created || 0) * 1000).toISOString() };
+  });
+
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/status', (ctx) => {
+    const c = cfg();
+    ctx.body = {
+      status: 'ok',
+      version: opts.version,
+      uptime_s: Math.round((Date.now() - stats.startedAt) / 1000),
+      provider: 'mistral',
+      upstream: c.baseUrl,
+      api_key_set: Boolean(c.apiKey),
+      listen: { host: c.host, port: c.port },
+      models: { default: c.defaultModel, haiku: c.tiers.haiku, sonnet: c.tiers.sonnet, opus: c.tiers.opus, max_tokens: c.maxTokens },
+      requests: stats.snapshot(),
+      last_error: stats.lastError,
+    };
+  });
+
+  koa.use(router.routes());
+  koa.use(router.allowedMethods({ throw: false }));
+  return { koa, stats, models, active };
+}

@@ -1,0 +1,78 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { ApiError } from '../translate/errors.js';
+
+// The proxy holds a paid API key, so any web page the user visits must not be able to drive it:
+// - Host must be a loopback name (a DNS-rebinding page arrives with its own host name);
+// - a browser Origin must be local too (cross-site fetch), and Sec-Fetch-Site must not say cross-site;
+// - POST bodies must be declared JSON (a form or text/plain "simple request" skips CORS preflight);
+// - optionally a local token (CCPROXY_AUTH_TOKEN) as x-api-key or Bearer.
+
+const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export interface GuardOptions {
+  allowedHosts: () => string[];
+  authToken: () => string | undefined;
+  /** Paths answered without the local token (liveness checks). */
+  openPaths?: Set<string>;
+}
+
+function hostName(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.lastIndexOf(':');
+  return colon > -1 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
+}
+
+export function isLocalHostHeader(host: string | undefined, extra: string[]): boolean {
+  if (!host) return false;
+  const name = hostName(host);
+  return LOCAL_NAMES.has(name) || name.endsWith('.localhost') || extra.includes(name);
+}
+
+function isLocalOrigin(origin: string, extra: string[]): boolean {
+  if (origin === 'null') return false;
+  try {
+    const u = new URL(origin);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && isLocalHostHeader(u.host, extra);
+  } catch {
+    return false;
+  }
+}
+
+function presentedToken(ctx: Context): string | undefined {
+  const key = ctx.get('x-api-key');
+  if (key) return key;
+  const auth = ctx.get('authorization');
+  return /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function guard(opts: GuardOptions) {
+  return async (ctx: Context, next: Next) => {
+    const extra = opts.allowedHosts();
+    if (!isLocalHostHeader(ctx.get('host'), extra)) {
+      throw new ApiError(403, 'permission_error', 'Host header is not a local name; requests must address localhost or 127.0.0.1');
+    }
+    const origin = ctx.get('origin');
+    if ((origin && !isLocalOrigin(origin, extra)) || ctx.get('sec-fetch-site') === 'cross-site') {
+      throw new ApiError(403, 'permission_error', 'cross-site browser requests are not allowed');
+    }
+    if (ctx.method === 'POST' && !ctx.is('application/json')) {
+      throw new ApiError(415, 'invalid_request_error', 'Content-Type must be application/json');
+    }
+    const token = opts.authToken();
+    if (token && !opts.openPaths?.has(ctx.path)) {
+      const presented = presentedToken(ctx);
+      if (!presented || !sameSecret(presented, token)) {
+        throw new ApiError(401, 'authentication_error', 'missing or wrong local proxy token (CCPROXY_AUTH_TOKEN): send it as x-api-key or Authorization: Bearer');
+      }
+    }
+    await next();
+  };
+}

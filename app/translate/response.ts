@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import type { AnthropicResponse, ResponseBlock } from './anthropic-types.js';
+import { ApiError } from './errors.js';
+import { contentPieces, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
+import type { MistralResponse } from './mistral-types.js';
+import { toAnthropicToolId } from './tool-ids.js';
+import type { ToolNameMap } from './tool-names.js';
+
+/** What the response translators need from the request translation. */
+export interface ResponseContext {
+  names: ToolNameMap;
+  /** Assistant prefill sent with `prefix: true`; Mistral echoes it and Anthropic does not, so it is stripped. */
+  prefix: string | null;
+  /** The Mistral model requested, used when a response does not name one. */
+  model: string;
+}
+
+/** Clients send thinking blocks back with this signature; the proxy never checks it. */
+export const THINKING_SIGNATURE = 'ccproxy-mistral';
+
+export function newMessageId(): string {
+  return `msg_${randomBytes(12).toString('hex')}`;
+}
+
+export function stripPrefix(text: string, prefix: string | null): string {
+  return prefix && text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+export function mistralToAnthropic(resp: MistralResponse, ctx: ResponseContext): AnthropicResponse {
+  const choice = resp.choices?.[0];
+  if (!choice) throw new ApiError(500, 'api_error', 'Mistral API returned no choices');
+  if (choice.finish_reason === 'error') throw new ApiError(500, 'api_error', 'Mistral API reported an error while generating');
+
+  const thinking: ResponseBlock[] = [];
+  let text = '';
+  for (const piece of contentPieces(choice.message?.content)) {
+    if (piece.kind === 'thinking') thinking.push({ type: 'thinking', thinking: piece.text, signature: THINKING_SIGNATURE });
+    else text += piece.text;
+  }
+  text = stripPrefix(text, ctx.prefix);
+
+  const tools: ResponseBlock[] = (choice.message?.tool_calls ?? []).map((call) => ({
+    type: 'tool_use',
+    id: toAnthropicToolId(call.id),
+    name: ctx.names.toAnthropic(call.function?.name ?? ''),
+    input: parseToolArguments(call.function?.arguments),
+  }));
+
+  return {
+    id: newMessageId(),
+    type: 'message',
+    role: 'assistant',
+    content: [...thinking, ...(text ? [{ type: 'text' as const, text }] : []), ...tools],
+    model: resp.model ?? ctx.model,
+    stop_reason: mapFinishReason(choice.finish_reason, tools.length > 0),
+    stop_sequence: null,
+    usage: mapUsage(resp.usage),
+  };
+}
