@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { type Request } from 'got';
+import got, { type Got, type Request } from 'got';
 import { ApiError, mapNetworkError } from '../translate/errors.js';
 import type { MistralRequest } from '../translate/mistral-types.js';
 
@@ -39,6 +39,8 @@ export class MistralClient {
   private readonly retryDelayMs: number;
   private readonly idleTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  /** A got instance per upstream target: got's per-call option merging is its main cost, so it is done once. */
+  private instance: { key: string; got: Got } | null = null;
 
   constructor(private readonly target: () => UpstreamTarget, opts: ClientOptions = {}) {
     this.retries = opts.retries ?? 2;
@@ -70,22 +72,33 @@ export class MistralClient {
     }
   }
 
-  private once(method: 'GET' | 'POST', path: string, body: MistralRequest | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+  private http(): Got {
     const { baseUrl, apiKey } = this.target();
+    const key = `${baseUrl}\n${apiKey}`;
+    if (this.instance?.key !== key) {
+      this.instance = {
+        key,
+        got: got.extend({
+          prefixUrl: baseUrl,
+          headers: { authorization: `Bearer ${apiKey}` },
+          agent: this.agents,
+          // No total timeout: a stream may legitimately run for many minutes.
+          timeout: { connect: this.connectTimeoutMs, socket: this.idleTimeoutMs },
+          retry: { limit: 0 },
+          throwHttpErrors: false,
+        }),
+      };
+    }
+    return this.instance.got;
+  }
+
+  private once(method: 'GET' | 'POST', path: string, body: MistralRequest | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
+    const http = this.http();
     return new Promise((resolve, reject) => {
-      const stream = got.stream(`${baseUrl}${path}`, {
+      const stream = http.stream(path.replace(/^\//, ''), {
         method,
         body: body === undefined ? undefined : JSON.stringify(body),
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          accept: body?.stream ? 'text/event-stream' : 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        agent: this.agents,
-        // No total timeout: a stream may legitimately run for many minutes.
-        timeout: { connect: this.connectTimeoutMs, socket: this.idleTimeoutMs },
-        retry: { limit: 0 },
-        throwHttpErrors: false,
+        headers: body === undefined ? { accept: 'application/json' } : { accept: body.stream ? 'text/event-stream' : 'application/json', 'content-type': 'application/json' },
         signal,
       });
       const onError = (err: Error) => reject(err);

@@ -97,7 +97,11 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     if (controller.signal.aborted && controller.signal.reason === 'client') {
       rec.errorType = 'client_closed';
       rec.status = 499;
+      ctx.respond = false;
       return;
+    }
+    if (controller.signal.aborted && controller.signal.reason === SHUTDOWN) {
+      throw new ApiError(529, 'overloaded_error', 'CCProxy is shutting down; retry the request');
     }
     if (err instanceof SyntaxError) throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
     throw err;
