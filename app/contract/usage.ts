@@ -1,0 +1,74 @@
+import type { Currency } from './settings.js';
+
+/** One proxied request as the live log and the ledger see it (mirrors app/proxy/records.ts plus cost). */
+export interface LogEntry {
+  id: string;
+  startedAt: number;
+  path: string;
+  clientModel: string | null;
+  mistralModel: string | null;
+  stream: boolean;
+  status: number;
+  errorType: string | null;
+  errorMessage: string | null;
+  stopReason: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  toolCount: number;
+  sessionId: string | null;
+  /** USD; null when the model has no known price (never silently 0). */
+  costUsd: number | null;
+}
+
+export interface TimeRange { from: number; to: number }
+
+export type RangePreset = 'today' | '7d' | '30d';
+
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number;
+  /** Requests whose model had no price, so costUsd excludes them. */
+  unpricedRequests: number;
+}
+
+export interface DayBucket extends UsageTotals { day: string }
+export interface ModelBucket extends UsageTotals { model: string }
+export interface LatencyStats { p50: number | null; p90: number | null; p99: number | null; ttftP50: number | null; ttftP90: number | null }
+export interface SessionBucket extends UsageTotals { sessionId: string; firstAt: number; lastAt: number }
+
+export interface UsageReport {
+  range: TimeRange;
+  totals: UsageTotals;
+  byDay: DayBucket[];
+  byModel: ModelBucket[];
+  byClientModel: ModelBucket[];
+  latency: LatencyStats;
+  errorRate: number;
+  topSessions: SessionBucket[];
+  currency: Currency;
+  eurPerUsd: number;
+}
+
+export interface PriceRow {
+  model: string;
+  inputUsd: number;
+  outputUsd: number;
+  cachedInputUsd: number;
+  /** Date the list price was taken (YYYY-MM-DD), or 'override'. */
+  asOf: string;
+  source: 'list' | 'override';
+}
+
+export interface BudgetState {
+  period: 'day' | 'month';
+  spentUsd: number;
+  limitUsd: number;
+  fraction: number;
+}
