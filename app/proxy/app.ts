@@ -19,8 +19,12 @@ export interface ProxyAppOptions {
   client: MistralClient;
   version: string;
   onRecord?: RecordSink;
+  onStarted?: (rec: RequestRecord) => void;
+  admit?: (rec: RequestRecord) => ApiError | null;
   /** Keep-alive ping on a quiet stream; Anthropic sends them about every 10–15 s. */
   pingIntervalMs?: number;
+  /** Extra routes mounted after the guard and before the proxy's (e.g. the UI bridge under /ui). */
+  mount?: (koa: Koa) => void;
 }
 
 export interface ProxyApp {
@@ -80,11 +84,13 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
 
   koa.use(guard({ allowedHosts: () => cfg().allowedHosts, authToken: () => cfg().authToken, openPaths: new Set(['/health']) }));
 
+  opts.mount?.(koa);
+
   router.post('/v1/messages', async (ctx) => {
     const rec = newRecord(ctx.state.requestId as string, ctx.path);
     stats.inFlight++;
     try {
-      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000 }, rec);
+      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit }, rec);
       rec.status ||= ctx.respond === false ? 200 : ctx.status;
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');

@@ -21,6 +21,10 @@ export interface MessagesDeps {
   /** Live requests, so shutdown can finish or cut them. */
   active: Set<AbortController>;
   pingIntervalMs: number;
+  /** Told once a request is understood (model known), before anything is sent upstream. */
+  onStarted?: (rec: RequestRecord) => void;
+  /** A refusal (e.g. a budget limit) to answer instead of forwarding; checked before any upstream call. */
+  admit?: (rec: RequestRecord) => ApiError | null;
 }
 
 export const SHUTDOWN = 'shutdown';
@@ -54,6 +58,9 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   rec.sessionId = sessionId ?? null;
   const model = resolveModel(req.model, cfg.tiers, cfg.defaultModel);
   rec.mistralModel = model;
+  deps.onStarted?.(rec);
+  const refusal = deps.admit?.(rec);
+  if (refusal) throw refusal;
 
   if (req.max_tokens === 0) {
     // Anthropic allows max_tokens 0 to pre-warm a cache; nothing to generate, so nothing is sent upstream.

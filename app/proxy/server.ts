@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import type { Logger } from 'pino';
+import type { ApiError } from '../translate/errors.js';
 import type { ProxyConfig } from '../config.js';
 import { MistralClient, type ClientOptions } from '../mistral/client.js';
 import { createProxyApp, type ProxyApp } from './app.js';
@@ -12,7 +14,11 @@ export interface StartOptions {
   version: string;
   logger?: Logger;
   onRecord?: RecordSink;
+  onStarted?: (rec: RequestRecord) => void;
+  admit?: (rec: RequestRecord) => ApiError | null;
   client?: ClientOptions;
+  /** Extra routes mounted before the proxy's (e.g. the UI bridge under /ui). */
+  mount?: (koa: Koa) => void;
   pingIntervalMs?: number;
 }
 
@@ -42,6 +48,9 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     client,
     version: opts.version,
     pingIntervalMs: opts.pingIntervalMs,
+    onStarted: opts.onStarted,
+    admit: opts.admit,
+    mount: opts.mount,
     onRecord: (r) => {
       if (opts.logger) logRecord(opts.logger, r);
       opts.onRecord?.(r);

@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { defaultModels, indexModels, type ModelInfo } from './models.js';
 import {
   randomHex,
@@ -413,6 +414,14 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+  });
+  // A client that uses this server as its HTTPS_PROXY tunnels https:// calls with CONNECT. Without a
+  // listener Node drops such sockets silently; record them (method 'CONNECT', path = target) and refuse.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    requests.push({ method: 'CONNECT', path: req.url ?? '', headers: { ...req.headers }, body: undefined, aborted: false, stream: false, violations: [] });
+    notify();
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
   });
 
   await new Promise<void>((resolve, reject) => {
