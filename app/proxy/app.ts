@@ -82,7 +82,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     }
   });
 
-  koa.use(guard({ allowedHosts: () => cfg().allowedHosts, authToken: () => cfg().authToken, openPaths: new Set(['/health']) }));
+  koa.use(guard({ allowedHosts: () => cfg().allowedHosts, authToken: () => cfg().authToken, isOpenPath: (p) => p === '/health' || p === '/ui' || p.startsWith('/ui/') }));
 
   opts.mount?.(koa);
 
@@ -134,13 +134,16 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
       start = Math.max(end - limit, 0);
     }
     const data = all.slice(start, Math.min(end, start + limit));
-    ctx.body = { data, has_more: start + data.length < end || (end < all.length && typeof ctx.query.before_id !== 'string'), first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    // has_more looks in the paging direction: earlier models for before_id, later ones otherwise.
+    const hasMore = typeof ctx.query.before_id === 'string' ? start > 0 : start + data.length < end;
+    ctx.body = { data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
   });
 
   router.get('/v1/models/:id', async (ctx) => {
     const { entries } = await models.list();
     const id = ctx.params.id;
-    const found = entries.find((e) => e.id === id) ?? entries.find((e) => e.id === resolveModel(id, cfg().tiers, cfg().defaultModel));
+    const byId = (x: string) => entries.find((e) => e.id === x || e.aliases?.includes(x));
+    const found = byId(id) ?? byId(resolveModel(id, cfg().tiers, cfg().defaultModel));
     if (!found) throw new ApiError(404, 'not_found_error', `model: ${id}`);
     ctx.body = { type: 'model', id, display_name: `${found.name} (Mistral via CCProxy)`, created_at: new Date((found.created || 0) * 1000).toISOString() };
   });

@@ -13,8 +13,8 @@ const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 export interface GuardOptions {
   allowedHosts: () => string[];
   authToken: () => string | undefined;
-  /** Paths answered without the local token (liveness checks). */
-  openPaths?: Set<string>;
+  /** Paths answered without the local token: liveness checks, and the UI bridge (it has its own token). */
+  isOpenPath?: (path: string) => boolean;
 }
 
 function hostName(host: string): string {
@@ -67,7 +67,7 @@ export function guard(opts: GuardOptions) {
       throw new ApiError(415, 'invalid_request_error', 'Content-Type must be application/json');
     }
     const token = opts.authToken();
-    if (token && !opts.openPaths?.has(ctx.path)) {
+    if (token && !opts.isOpenPath?.(ctx.path)) {
       const presented = presentedToken(ctx);
       if (!presented || !sameSecret(presented, token)) {
         throw new ApiError(401, 'authentication_error', 'missing or wrong local proxy token (CCPROXY_AUTH_TOKEN): send it as x-api-key or Authorization: Bearer');

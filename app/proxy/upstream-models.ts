@@ -2,7 +2,7 @@ import type { MistralClient } from '../mistral/client.js';
 import { readText } from '../mistral/client.js';
 import { ModelCatalog, SEED_MODELS, type UpstreamModelCard } from '../translate/models.js';
 
-export interface ModelEntry { id: string; name: string; created: number; chat: boolean }
+export interface ModelEntry { id: string; name: string; created: number; chat: boolean; aliases?: string[] }
 
 const TTL_MS = 10 * 60_000;
 
@@ -40,6 +40,7 @@ export class UpstreamModels {
       name: card.name || card.id,
       created: card.created ?? 0,
       chat: card.capabilities?.completion_chat !== false,
+      aliases: card.aliases ?? [],
     }));
     this.cache = { at: Date.now(), entries };
     return entries;

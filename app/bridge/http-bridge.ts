@@ -1,0 +1,141 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, realpath } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import type Koa from 'koa';
+import type { Context, Next } from 'koa';
+import { CHANNELS, type Channel, type Handlers } from '../contract/api.js';
+import type { EventBus } from '../core/event-bus.js';
+import { ApiError } from '../translate/errors.js';
+import { PLACEHOLDER_HTML } from './placeholder.js';
+
+// The contract over HTTP + SSE for headless mode, under /ui on the proxy's own port. Off unless asked for
+// (`npm run headless -- --ui`). Protected by a random token printed at start, like a notebook server: opening
+// /ui/?token=… sets an HttpOnly, SameSite=Strict cookie; API calls may also send the token as a header.
+// Everything under /ui without the token is 401. The proxy's guard (Host, Origin, JSON content type) runs first.
+
+export const UI_PREFIX = '/ui';
+const COOKIE = 'ccproxy_ui';
+const TOKEN_HEADER = 'x-ccproxy-ui-token';
+const HEARTBEAT_MS = 15_000;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+export interface BridgeOptions {
+  handlers: Handlers;
+  bus: EventBus;
+  /** The built renderer (dist-renderer); a small placeholder page is served when it is missing. */
+  uiDir: string;
+  /** Defaults to 32 random bytes, hex. */
+  token?: string;
+}
+
+export interface Bridge {
+  token: string;
+  /** The URL to print: opening it authorizes the browser. */
+  urlFor(baseUrl: string): string;
+  mount(koa: Koa): void;
+}
+
+export const newBridgeToken = () => randomBytes(32).toString('hex');
+
+function same(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const isChannel = (name: string): name is Channel => (CHANNELS as readonly string[]).includes(name);
+
+export function createBridge(opts: BridgeOptions): Bridge {
+  const token = opts.token ?? newBridgeToken();
+  const uiRoot = resolve(opts.uiDir);
+
+  const authorized = (ctx: Context) =>
+    same(ctx.cookies.get(COOKIE), token) || same(ctx.get(TOKEN_HEADER) || undefined, token);
+
+  async function serveStatic(ctx: Context, rel: string): Promise<void> {
+    const file = rel === '' || rel === '/' ? 'index.html' : rel.replace(/^\/+/, '');
+    if (!existsSync(join(uiRoot, 'index.html'))) {
+      if (file !== 'index.html') throw new ApiError(404, 'not_found_error', 'not found');
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = PLACEHOLDER_HTML;
+      return;
+    }
+    const target = resolve(uiRoot, file);
+    let real: string;
+    try {
+      real = await realpath(target);
+    } catch {
+      throw new ApiError(404, 'not_found_error', 'not found');
+    }
+    if (real !== uiRoot && !real.startsWith(uiRoot + sep)) throw new ApiError(404, 'not_found_error', 'not found');
+    ctx.type = MIME[extname(real)] ?? 'application/octet-stream';
+    ctx.set('cache-control', file === 'index.html' ? 'no-store' : 'private, max-age=3600');
+    ctx.body = await readFile(real);
+  }
+
+  async function invoke(ctx: Context, name: string): Promise<void> {
+    if (!isChannel(name)) throw new ApiError(404, 'not_found_error', `unknown channel ${name}`);
+    const raw = await readBody(ctx);
+    const request = raw.length ? JSON.parse(raw) : undefined;
+    const handler = opts.handlers[name] as (req: unknown) => Promise<unknown>;
+    ctx.body = { result: await handler(request) };
+  }
+
+  function events(ctx: Context): void {
+    ctx.respond = false;
+    const res = ctx.res;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': connected\n\n');
+    const off = opts.bus.onAny((event, payload) => {
+      if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    });
+    const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    res.once('close', () => {
+      clearInterval(beat);
+      off();
+    });
+  }
+
+  async function handle(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== UI_PREFIX && !ctx.path.startsWith(`${UI_PREFIX}/`)) return next();
+    const rest = ctx.path.slice(UI_PREFIX.length);
+    if (ctx.method === 'GET' && typeof ctx.query.token === 'string' && same(ctx.query.token, token)) {
+      ctx.cookies.set(COOKIE, token, { httpOnly: true, sameSite: 'strict', path: UI_PREFIX, overwrite: true });
+      ctx.redirect(`${UI_PREFIX}/`);
+      return;
+    }
+    if (!authorized(ctx)) throw new ApiError(401, 'authentication_error', 'open the UI with the token printed at start (…/ui/?token=…)');
+    ctx.set('x-content-type-options', 'nosniff');
+    ctx.set('x-frame-options', 'DENY');
+    if (ctx.method === 'POST' && rest.startsWith('/api/')) return invoke(ctx, decodeURIComponent(rest.slice(5)));
+    if (ctx.method === 'GET' && rest === '/events') return events(ctx);
+    if (ctx.method === 'GET') return serveStatic(ctx, rest);
+    throw new ApiError(405, 'invalid_request_error', `${ctx.method} is not allowed here`);
+  }
+
+  return {
+    token,
+    urlFor: (baseUrl) => `${baseUrl.replace(/\/$/, '')}${UI_PREFIX}/?token=${token}`,
+    mount: (koa) => {
+      koa.use(handle);
+    },
+  };
+}
+
+async function readBody(ctx: Context): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > 1024 * 1024) throw new ApiError(413, 'request_too_large', 'bridge request too large');
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
