@@ -23,9 +23,13 @@ export interface ProxyAppOptions {
   admit?: (rec: RequestRecord) => ApiError | null;
   /** Keep-alive ping on a quiet stream; Anthropic sends them about every 10–15 s. */
   pingIntervalMs?: number;
+  /** Every request that does not produce a full record (guard refusals, count_tokens, models…), except /health. */
+  onAccess?: (line: AccessLine) => void;
   /** Extra routes mounted after the guard and before the proxy's (e.g. the UI bridge under /ui). */
   mount?: (koa: Koa) => void;
 }
+
+export interface AccessLine { req: string; method: string; path: string; status: number; ms: number; error: string | null }
 
 export interface ProxyApp {
   koa: Koa;
@@ -67,6 +71,8 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   // Errors first, so the guard's refusals are Anthropic-shaped too.
   koa.use(async (ctx, next) => {
     const requestId = newRequestId();
+    const started = Date.now();
+    let errorType: string | null = null;
     ctx.state.requestId = requestId;
     ctx.set('request-id', requestId);
     try {
@@ -77,8 +83,13 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');
       if (!(err instanceof ApiError)) console.error('[ccproxy] internal error:', (err as Error)?.stack ?? err);
+      errorType = apiErr.type;
       if (ctx.respond === false || ctx.headerSent) return;
       renderError(ctx, apiErr, requestId);
+    } finally {
+      if (opts.onAccess && ctx.path !== '/health' && !ctx.state.recorded) {
+        opts.onAccess({ req: requestId, method: ctx.method, path: ctx.path, status: ctx.respond === false ? 200 : ctx.status, ms: Date.now() - started, error: errorType });
+      }
     }
   });
 
@@ -88,6 +99,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
 
   router.post('/v1/messages', async (ctx) => {
     const rec = newRecord(ctx.state.requestId as string, ctx.path);
+    ctx.state.recorded = true;
     stats.inFlight++;
     try {
       await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit }, rec);

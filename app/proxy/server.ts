@@ -51,6 +51,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     onStarted: opts.onStarted,
     admit: opts.admit,
     mount: opts.mount,
+    onAccess: opts.logger ? (line) => (line.error ? opts.logger!.warn(line, 'request refused') : opts.logger!.info(line, 'request')) : undefined,
     onRecord: (r) => {
       if (opts.logger) logRecord(opts.logger, r);
       opts.onRecord?.(r);
