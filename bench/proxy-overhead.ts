@@ -1,15 +1,14 @@
 // `npm run bench`: what the proxy adds to a request, measured side by side with a direct baseline in one run.
-// A canned, instant "Mistral" on loopback answers both paths; the client sends
+// A canned, instant "Mistral" on loopback answers both paths. As in real use, the client (this process), the
+// proxy and the upstream are three processes (`bench/serve.ts`). The client sends
 //   direct: the already-translated Mistral body straight to the upstream, and
 //   proxy:  the original Claude Code request (a real captured fixture) to the proxy, which translates, forwards
 //           and translates back.
 // Runs are interleaved (A, B, A, B…) so machine noise hits both sides alike; the difference of medians is the
 // proxy's cost. Streaming and non-streaming are both measured.
 import { readFileSync } from 'node:fs';
-import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { configFromEnv } from '../app/config.js';
-import { startProxy } from '../app/proxy/server.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import type { AnthropicRequest } from '../app/translate/anthropic-types.js';
 import { ModelCatalog } from '../app/translate/models.js';
 import { anthropicToMistral } from '../app/translate/request.js';
@@ -19,28 +18,19 @@ const WARMUP = 50;
 
 const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/claude-code/2.1.331-bash-turn2-2.json', import.meta.url), 'utf8')) as { body: AnthropicRequest };
 
-const completion = JSON.stringify({
-  id: 'bench', object: 'chat.completion', created: 0, model: 'mistral-large-latest',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'The command printed CCPROXY_MARKER_42.', tool_calls: null }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 15000, completion_tokens: 12, total_tokens: 15012 },
-});
-const chunks = ['The ', 'command ', 'printed ', 'CCPROXY_', 'MARKER_42.'];
-const sseBody =
-  [{ role: 'assistant', content: '' }, ...chunks.map((c) => ({ content: c }))]
-    .map((delta, i) => `data: ${JSON.stringify({ id: 'bench', object: 'chat.completion.chunk', created: 0, model: 'mistral-large-latest', choices: [{ index: 0, delta, finish_reason: i === chunks.length ? 'stop' : null }], ...(i === chunks.length ? { usage: { prompt_tokens: 15000, completion_tokens: 12, total_tokens: 15012 } } : {}) })}\n\n`)
-    .join('') + 'data: [DONE]\n\n';
+const serve = new URL('./serve.ts', import.meta.url).pathname;
+const passthrough = new URL('./passthrough.ts', import.meta.url).pathname;
 
-function startUpstream(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const stream = Buffer.concat(parts).includes('"stream":true');
-      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
-      res.end(stream ? sseBody : completion);
-    });
+/** Starts a bench server in its own process and resolves with its port. */
+function spawnServer(args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  // BENCH_PROFILE=dir writes a CPU profile of the proxy process there.
+  const profile = args[0] === 'proxy' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const script = args[0] === 'passthrough' ? passthrough : serve;
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args.slice(args[0] === 'passthrough' ? 1 : 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout!.once('data', (d: Buffer) => resolve({ port: Number(d.toString().trim().split('\n')[0]), child }));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -61,14 +51,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
 
 async function main() {
-  const upstream = await startUpstream();
-  const upPort = (upstream.address() as AddressInfo).port;
-  const config = configFromEnv({ MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${upPort}/v1`, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: '/tmp/ccproxy-bench' });
-  const proxy = await startProxy({ config: () => config, version: 'bench' });
+  const upstream = await spawnServer(['upstream']);
+  const upPort = upstream.port;
+  const proxy = await spawnServer(['proxy', String(upPort)]);
+  const floor = await spawnServer(['passthrough', String(upPort)]);
   const catalog = new ModelCatalog();
 
   console.log(`fixture: Claude Code 2.1.331 turn 2 (${(JSON.stringify(fixture.body).length / 1024).toFixed(0)} KiB request), ${ITERATIONS} interleaved iterations per mode`);
-  console.log('mode          direct median  proxy median  added median  added p95   ratio');
+  console.log('                 direct    passthrough floor      CCProxy      CCProxy added     CCProxy/');
+  console.log('mode             median    median   added     median   added   p95 added   direct');
   const small: AnthropicRequest = { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'Say hi.' }] };
   const cases: Array<[string, AnthropicRequest, boolean]> = [
     ['small', small, false],
@@ -76,27 +67,35 @@ async function main() {
     ['cc 48KiB', fixture.body, false],
     ['cc 48KiB sse', fixture.body, true],
   ];
+  const row = (label: string, direct: number[], floorMs: number[], viaProxy: number[]) => {
+    const addedFloor = floorMs.map((f, i) => f - direct[i]);
+    const added = viaProxy.map((p, i) => p - direct[i]);
+    const ms = (x: number) => x.toFixed(3).padStart(8);
+    console.log(`${label.padEnd(14)}${ms(median(direct))}  ${ms(median(floorMs))}${ms(median(addedFloor))}  ${ms(median(viaProxy))}${ms(median(added))}  ${ms(p95(added))}  ${(median(viaProxy) / median(direct)).toFixed(2).padStart(6)}x`);
+  };
   for (const [label, body, stream] of cases) {
     const anthropic = JSON.stringify({ ...body, stream });
     const model = 'mistral-large-latest';
     const mistral = JSON.stringify(anthropicToMistral({ ...body, stream }, { model, caps: catalog.capsOf(model), maxTokensCap: 16384 }).body);
     const direct: number[] = [];
+    const floorMs: number[] = [];
     const viaProxy: number[] = [];
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
       const d = await post(upPort, '/v1/chat/completions', mistral);
+      const f = await post(floor.port, '/v1/chat/completions', mistral);
       const p = await post(proxy.port, '/v1/messages?beta=true', anthropic);
       if (i >= WARMUP) {
         direct.push(d);
+        floorMs.push(f);
         viaProxy.push(p);
       }
     }
-    const added = viaProxy.map((p, i) => p - direct[i]);
-    console.log(
-      `${label.padEnd(14)}${median(direct).toFixed(3).padStart(10)} ms${median(viaProxy).toFixed(3).padStart(11)} ms${median(added).toFixed(3).padStart(11)} ms${p95(added).toFixed(3).padStart(9)} ms${(median(viaProxy) / median(direct)).toFixed(2).padStart(8)}x`,
-    );
+    row(label, direct, floorMs, viaProxy);
   }
-  await proxy.close(0);
-  upstream.close();
+  console.log('(ms; "added" = median of per-iteration differences against the direct request of the same iteration)');
+  floor.child.kill();
+  proxy.child.kill();
+  upstream.child.kill();
   agent.destroy();
 }
 

@@ -1,4 +1,7 @@
 import { configFromEnv, type ProxyConfig } from '../app/config.js';
+import { keyCipherFromSecretBox, type SecretBoxLike } from '../app/settings/cipher.js';
+import { settingsFilePath, settingsStoreOptions } from '../app/settings/schema.js';
+import { openWithRecovery, SettingsStore, type SettingsStorage } from '../app/settings/store.js';
 
 /**
  * Where the desktop app gets its ProxyConfig. Today: env vars plus a small settings object; issue #3 swaps in an
@@ -44,4 +47,30 @@ export function settingsToEnv(settings: DesktopSettings): Env {
 
 export function envSettingsSource(env: Env, settings: () => DesktopSettings): SettingsSource {
   return { load: () => configFromEnv({ ...env, ...settingsToEnv(settings()) }) };
+}
+
+/**
+ * Issue #3: the app's settings through app/settings (env var > stored > default; see app/settings/effective.ts).
+ * Note the precedence differs from envSettingsSource above, where settings win over the environment.
+ */
+export function storeSettingsSource(store: Pick<SettingsStore, 'toProxyConfig'>, env: Env): SettingsSource {
+  return { load: () => store.toProxyConfig(env) };
+}
+
+/**
+ * Opens the settings file `<dataDir>/settings.json` with electron-store, passed in as `StoreCtor` so this module
+ * stays loadable without Electron (main.ts: `openAppSettings(ElectronStore, { dataDir: app.getPath('userData'),
+ * secretBox: safeStorageBox(safeStorage, process.platform), env: process.env })`). electron-store fills
+ * projectVersion (which drives the migrations) from app.getVersion(). An unreadable file is moved aside and
+ * reported in the view's `recoveredFrom`.
+ */
+export function openAppSettings(
+  StoreCtor: new (options: ReturnType<typeof settingsStoreOptions> & { name: string }) => SettingsStorage,
+  opts: { dataDir: string; secretBox: SecretBoxLike; env: Env },
+): SettingsStore {
+  const { storage, recoveredFrom } = openWithRecovery(
+    () => new StoreCtor({ ...settingsStoreOptions(opts.dataDir), name: 'settings' }),
+    settingsFilePath(opts.dataDir),
+  );
+  return new SettingsStore(storage, { cipher: keyCipherFromSecretBox(opts.secretBox), recoveredFrom, env: opts.env });
 }

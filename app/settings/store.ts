@@ -194,6 +194,8 @@ export class SettingsStore {
     for (const [tier, name] of Object.entries(TIER_ENV) as [keyof typeof TIER_ENV, string][]) {
       if (envValue(env, name) === undefined) merged[name] = eff.settings.tiers[tier];
     }
+    // The usage ledger and log live beside the settings file unless CCPROXY_DATA_DIR says otherwise.
+    if (envValue(env, 'CCPROXY_DATA_DIR') === undefined) merged.CCPROXY_DATA_DIR = dirname(this.storage.path);
     return configFromEnv(merged);
   }
 

@@ -24,9 +24,9 @@ function upstreamMessage(body: string, apiKey: string): string {
   return msg.length > 200 ? `${msg.slice(0, 200)}…` : msg;
 }
 
-function networkReason(err: unknown): string {
+function networkReason(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${TEST_KEY_TIMEOUT_MS / 1000} s`;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
   return e?.cause?.code ?? e?.code ?? 'network error';
 }
 
@@ -35,7 +35,13 @@ function networkReason(err: unknown): string {
  * (the key exists but may not use the API, e.g. its workspace has no active plan), network failure or timeout →
  * unreachable, anything else → error.
  */
-export async function testApiKey(baseUrl: string, apiKey: string, fetchImpl: FetchLike = fetch as unknown as FetchLike): Promise<KeyTestResult> {
+export async function testApiKey(
+  baseUrl: string,
+  apiKey: string,
+  fetchImpl: FetchLike = fetch as unknown as FetchLike,
+  opts: { timeoutMs?: number } = {},
+): Promise<KeyTestResult> {
+  const timeoutMs = opts.timeoutMs ?? TEST_KEY_TIMEOUT_MS;
   const key = apiKey.trim();
   if (!key) return { status: 'bad_key', message: 'No API key is set.' };
   if (/\s/.test(key)) return { status: 'bad_key', message: 'The API key contains whitespace; check that it was copied correctly.' };
@@ -53,12 +59,12 @@ export async function testApiKey(baseUrl: string, apiKey: string, fetchImpl: Fet
     res = await fetchImpl(url.toString(), {
       method: 'GET',
       headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(TEST_KEY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
     });
     body = await res.text();
   } catch (err) {
-    return { status: 'unreachable', message: `Could not reach ${where}: ${networkReason(err)}.` };
+    return { status: 'unreachable', message: `Could not reach ${where}: ${networkReason(err, timeoutMs)}.` };
   }
   const detail = upstreamMessage(body, key);
   const suffix = detail ? ` (Mistral said: ${detail})` : '';
@@ -80,6 +86,8 @@ export async function testApiKey(baseUrl: string, apiKey: string, fetchImpl: Fet
       return { status: 'no_credit', message: `The key is valid but the account has no credit or plan (402 Payment Required)${suffix}.` };
     case 403:
       return { status: 'bad_key', message: `The key is not allowed to use the API (403 Forbidden); check the workspace's plan and the key's permissions${suffix}.` };
+    case 301: case 302: case 303: case 307: case 308:
+      return { status: 'error', message: `${where} redirects (HTTP ${res.status}); use the final URL as the base URL.` };
     case 404:
       return { status: 'error', message: `${url.pathname} was not found on ${where} (404); is the base URL right (it should end in /v1)?` };
     case 429:

@@ -1,0 +1,366 @@
+// The usage ledger: one SQLite row per proxied request, written the moment the request finishes.
+//
+// Durability: WAL + synchronous=NORMAL. Each record() is its own short transaction, so a crash (of the app or
+// the OS) loses at most the request in flight or, on power loss, the last WAL commits since the checkpoint —
+// never a corrupt file. The raw row and every rollup row it touches are written in that same transaction.
+// Safety: record() never throws; a failure goes to onError and the proxy carries on.
+// Concurrency: writers take the lock up front (BEGIN IMMEDIATE) and wait up to busy_timeout, so two ledgers
+// (or two processes) on one file interleave instead of failing with SQLITE_BUSY mid-transaction.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { LatencyStats, LogEntry, SessionBucket, TimeRange, UsageReport, UsageTotals } from '../contract/usage.js';
+import { CSV_HEADER, csvLine } from './export.js';
+import { bucketOf, TTFT_OFFSET } from './histogram.js';
+import { nanoToDecimal, usdToNano } from './pricing.js';
+import { ERROR_SQL, OK_SQL, UsageQueries, type ReportOptions } from './queries.js';
+import { migrate } from './schema.js';
+import { addLocalDays, currentTimeZone, localDayOf, slotOf, startOfLocalDay, SLOT_MS, type LocalDay } from './time.js';
+
+type Db = Database.Database;
+
+export interface UsageLedgerOptions {
+  /** Called when a write (or a maintenance step) fails. Default: one line on stderr. Must not throw (guarded). */
+  onError?: (err: unknown, entry?: LogEntry) => void;
+  /**
+   * How long a write waits for another writer's lock, in ms. better-sqlite3 is synchronous, so this is also the
+   * longest a record() can stall the event loop; writes are sub-millisecond, so waits are normally tiny.
+   */
+  busyTimeoutMs?: number;
+}
+
+/** One raw row as stored. */
+interface RawRow {
+  id: string; started_at: number; path: string; client_model: string | null; mistral_model: string | null;
+  stream: number; status: number; error_type: string | null; error_message: string | null; stop_reason: string | null;
+  input_tokens: number; output_tokens: number; cached_tokens: number; cost_nusd: number | null; latency_ms: number;
+  ttft_ms: number | null; tool_count: number; session_id: string | null;
+}
+
+const int = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
+const intOrNull = (n: unknown): number | null => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.round(n)) : null);
+const str = (s: unknown): string | null => (typeof s === 'string' ? s : s == null ? null : String(s));
+
+/** Mirrors ERROR_SQL for the insert path (client_closed is the user cancelling, not a failure). */
+export function isError(e: Pick<LogEntry, 'status' | 'errorType'>): boolean {
+  return (e.status >= 400 || e.errorType != null) && e.errorType !== 'client_closed';
+}
+/** Mirrors OK_SQL: only completed requests feed the latency percentiles. */
+export function isOk(e: Pick<LogEntry, 'status' | 'errorType'>): boolean {
+  return e.status < 400 && e.errorType == null;
+}
+
+function toRaw(e: LogEntry): RawRow {
+  if (!e || typeof e.id !== 'string' || !e.id) throw new TypeError('usage record without an id');
+  if (typeof e.startedAt !== 'number' || !Number.isFinite(e.startedAt)) throw new TypeError(`usage record ${e.id}: bad startedAt`);
+  return {
+    id: e.id, started_at: Math.round(e.startedAt), path: str(e.path) ?? '', client_model: str(e.clientModel),
+    mistral_model: str(e.mistralModel), stream: e.stream ? 1 : 0, status: Math.round(Number(e.status) || 0),
+    error_type: str(e.errorType), error_message: str(e.errorMessage), stop_reason: str(e.stopReason),
+    input_tokens: int(e.inputTokens), output_tokens: int(e.outputTokens), cached_tokens: int(e.cachedTokens),
+    cost_nusd: usdToNano(e.costUsd ?? null), latency_ms: int(e.latencyMs), ttft_ms: intOrNull(e.ttftMs),
+    tool_count: int(e.toolCount), session_id: str(e.sessionId) || null,
+  };
+}
+
+function fromRaw(r: RawRow): LogEntry {
+  return {
+    id: r.id, startedAt: r.started_at, path: r.path, clientModel: r.client_model, mistralModel: r.mistral_model,
+    stream: r.stream === 1, status: r.status, errorType: r.error_type, errorMessage: r.error_message,
+    stopReason: r.stop_reason, inputTokens: r.input_tokens, outputTokens: r.output_tokens, cachedTokens: r.cached_tokens,
+    latencyMs: r.latency_ms, ttftMs: r.ttft_ms, toolCount: r.tool_count, sessionId: r.session_id,
+    costUsd: r.cost_nusd === null ? null : r.cost_nusd / 1e9,
+  };
+}
+
+const TOTALS_UPSERT = `ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+  unpriced = unpriced + excluded.unpriced, input_tokens = input_tokens + excluded.input_tokens,
+  output_tokens = output_tokens + excluded.output_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
+  cost_nusd = cost_nusd + excluded.cost_nusd`;
+const TOTALS_COLS = 'requests, errors, unpriced, input_tokens, output_tokens, cached_tokens, cost_nusd';
+const TOTALS_VALS = '1, @errors, @unpriced, @input_tokens, @output_tokens, @cached_tokens, @cost';
+
+const SQL = {
+  insert: `INSERT OR IGNORE INTO requests (id, started_at, path, client_model, mistral_model, stream, status, error_type,
+    error_message, stop_reason, input_tokens, output_tokens, cached_tokens, cost_nusd, latency_ms, ttft_ms, tool_count,
+    session_id) VALUES (@id, @started_at, @path, @client_model, @mistral_model, @stream, @status, @error_type,
+    @error_message, @stop_reason, @input_tokens, @output_tokens, @cached_tokens, @cost_nusd, @latency_ms, @ttft_ms,
+    @tool_count, @session_id)`,
+  aggDay: `INSERT INTO agg_day (day_start, day_end, day, mistral_model, client_model, ${TOTALS_COLS})
+    VALUES (@day_start, @day_end, @day, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
+  aggSlot: `INSERT INTO agg_slot (slot, mistral_model, client_model, ${TOTALS_COLS})
+    VALUES (@slot, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
+  histDay: `INSERT INTO hist_day (day_start, day_end, bucket, n) VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+  histSlot: `INSERT INTO hist_slot (slot, bucket, n) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+  sessDay: `INSERT INTO sess_day (day_start, day_end, session_id, ${TOTALS_COLS}, first_at, last_at)
+    VALUES (@day_start, @day_end, @session_id, ${TOTALS_VALS}, @started_at, @started_at) ${TOTALS_UPSERT},
+    first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
+  sessSlot: `INSERT INTO sess_slot (slot, session_id, ${TOTALS_COLS}, first_at, last_at)
+    VALUES (@slot, @session_id, ${TOTALS_VALS}, @started_at, @started_at) ${TOTALS_UPSERT},
+    first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
+};
+
+const ROLLUP_TABLES = ['agg_day', 'agg_slot', 'hist_day', 'hist_slot', 'sess_day', 'sess_slot'] as const;
+
+export class UsageLedger {
+  readonly path: string;
+  private readonly db: Db;
+  private readonly queries: UsageQueries;
+  private readonly onError: (err: unknown, entry?: LogEntry) => void;
+  private readonly stmt: Record<keyof typeof SQL, Database.Statement>;
+  private readonly writeOne: Database.Transaction<(row: RawRow) => boolean>;
+  private dayCache: LocalDay | null = null;
+
+  /** Opens (creating if needed) and migrates the database. Throws if the file cannot be opened or is newer. */
+  constructor(path: string, opts: UsageLedgerOptions = {}) {
+    this.path = path;
+    const report = opts.onError ?? ((err: unknown) => console.error(`[ccproxy usage] ${err instanceof Error ? err.message : String(err)}`));
+    this.onError = (err, entry) => {
+      try { report(err, entry); } catch { /* a broken error handler must not break the proxy either */ }
+    };
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    try {
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 2000))}`);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      registerFunctions(this.db);
+      migrate(this.db);
+      this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof SQL, Database.Statement>;
+      this.queries = new UsageQueries(this.db);
+      this.writeOne = this.db.transaction((row: RawRow) => this.insert(row));
+      this.checkTimeZone();
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Stores one finished request. Never throws: on failure (disk full, closed db, lock timeout, bad entry)
+   * onError is called and false returned. Idempotent per id: a repeated id is ignored (returns false).
+   */
+  record(entry: LogEntry): boolean {
+    try {
+      return this.writeOne.immediate(toRaw(entry));
+    } catch (err) {
+      this.onError(err, entry);
+      return false;
+    }
+  }
+
+  /** Bulk insert in one transaction (imports, benchmarks). Throws on failure; returns rows actually inserted. */
+  recordMany(entries: Iterable<LogEntry>): number {
+    const run = this.db.transaction((list: Iterable<LogEntry>) => {
+      let n = 0;
+      for (const e of list) if (this.insert(toRaw(e))) n++;
+      return n;
+    });
+    return run.immediate(entries);
+  }
+
+  /** Raw insert plus every rollup it feeds; must run inside a transaction. */
+  private insert(row: RawRow): boolean {
+    if (this.stmt.insert.run(row).changes === 0) return false; // duplicate id: already counted
+    const at = row.started_at;
+    let day = this.dayCache;
+    if (!day || at < day.start || at >= day.end) day = this.dayCache = localDayOf(at);
+    const slot = slotOf(at);
+    const entryLike = { status: row.status, errorType: row.error_type };
+    const totals = {
+      errors: isError(entryLike) ? 1 : 0, unpriced: row.cost_nusd === null ? 1 : 0, input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens, cached_tokens: row.cached_tokens, cost: row.cost_nusd ?? 0,
+    };
+    const mm = row.mistral_model ?? '';
+    const cm = row.client_model ?? '';
+    this.stmt.aggDay.run({ day_start: day.start, day_end: day.end, day: day.key, mm, cm, ...totals });
+    this.stmt.aggSlot.run({ slot, mm, cm, ...totals });
+    if (isOk(entryLike)) {
+      const b = bucketOf(row.latency_ms);
+      this.stmt.histDay.run(day.start, day.end, b);
+      this.stmt.histSlot.run(slot, b);
+      if (row.ttft_ms !== null) {
+        const t = TTFT_OFFSET + bucketOf(row.ttft_ms);
+        this.stmt.histDay.run(day.start, day.end, t);
+        this.stmt.histSlot.run(slot, t);
+      }
+    }
+    if (row.session_id) {
+      const s = { session_id: row.session_id, started_at: at, ...totals };
+      this.stmt.sessDay.run({ day_start: day.start, day_end: day.end, ...s });
+      this.stmt.sessSlot.run({ slot, ...s });
+    }
+    return true;
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------
+
+  /** The dashboard report for [from, to) (epoch ms, `to` exclusive). Amounts are USD; currency is carried along. */
+  report(range: TimeRange, opts: ReportOptions = {}): UsageReport {
+    return this.queries.report(range, opts);
+  }
+
+  totals(range: TimeRange): UsageTotals {
+    return this.queries.totals(range);
+  }
+
+  /** Latency percentiles alone (successful requests; see histogram.ts for precision). */
+  latency(range: TimeRange): LatencyStats {
+    return this.queries.latency(range);
+  }
+
+  /** Top sessions by cost alone. */
+  topSessions(range: TimeRange, limit = 10): SessionBucket[] {
+    return this.queries.topSessions(range, limit);
+  }
+
+  /** Priced spend in USD over a range (budget seeding). */
+  spendUsd(range: TimeRange): number {
+    return this.queries.totals(range).costUsd;
+  }
+
+  /** The latest `limit` records, newest first. */
+  recent(limit = 100): LogEntry[] {
+    const rows = this.db.prepare('SELECT * FROM requests ORDER BY started_at DESC, seq DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as RawRow[];
+    return rows.map(fromRaw);
+  }
+
+  /** Every record in [from, to), oldest first. */
+  entries(range: TimeRange): LogEntry[] {
+    return (this.rangeStmt().all(range.from, range.to) as RawRow[]).map(fromRaw);
+  }
+
+  private rangeStmt(): Database.Statement {
+    return this.db.prepare('SELECT * FROM requests WHERE started_at >= ? AND started_at < ? ORDER BY started_at, seq');
+  }
+
+  /** RFC 4180 CSV with a header row; ISO 8601 UTC times; cost as exact decimal USD (empty = unpriced). */
+  exportCsv(range: TimeRange): string {
+    const parts: string[] = [CSV_HEADER];
+    // Iterated synchronously to the end, so no write can interleave with the open cursor.
+    for (const r of this.rangeStmt().iterate(range.from, range.to) as IterableIterator<RawRow>) {
+      parts.push(csvLine(fromRaw(r), r.cost_nusd === null ? '' : nanoToDecimal(r.cost_nusd)));
+    }
+    return parts.join('');
+  }
+
+  /** JSON array of LogEntry objects (plus `startedAtIso`), oldest first. */
+  exportJson(range: TimeRange): string {
+    const parts: string[] = [];
+    for (const r of this.rangeStmt().iterate(range.from, range.to) as IterableIterator<RawRow>) {
+      const e = fromRaw(r);
+      parts.push(JSON.stringify({ ...e, startedAtIso: new Date(e.startedAt).toISOString() }));
+    }
+    return parts.length ? `[\n${parts.join(',\n')}\n]\n` : '[]\n';
+  }
+
+  // ---- maintenance ---------------------------------------------------------------------------------------
+
+  /**
+   * Retention: deletes raw rows and rollups from before local midnight `olderThanDays` days before today (so
+   * today plus the previous `olderThanDays` days are kept). `olderThanDays <= 0` keeps everything (the
+   * settings' "0 = keep"). Returns the number of raw rows deleted. Deletes in batches so a large prune does not
+   * hold the write lock (and stall other writers) for long.
+   */
+  prune(olderThanDays: number, now: number = Date.now()): number {
+    if (!Number.isFinite(olderThanDays) || olderThanDays <= 0) return 0;
+    const cutoff = addLocalDays(startOfLocalDay(now), -Math.floor(olderThanDays));
+    const batch = this.db.prepare('DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE started_at < ? LIMIT 10000)');
+    let total = 0;
+    for (;;) {
+      const n = this.db.transaction(() => batch.run(cutoff).changes).immediate();
+      total += n;
+      if (n < 10000) break;
+    }
+    this.db.transaction(() => {
+      for (const t of ['agg_day', 'hist_day', 'sess_day']) this.db.prepare(`DELETE FROM ${t} WHERE day_start < ?`).run(cutoff);
+      for (const t of ['agg_slot', 'hist_slot', 'sess_slot']) this.db.prepare(`DELETE FROM ${t} WHERE slot < ?`).run(cutoff);
+    }).immediate();
+    return total;
+  }
+
+  /**
+   * Recomputes rollups from the raw rows: the per-day level only (after a time-zone change: day rollups are keyed
+   * by local day) or everything (repair, or after a bulk load that bypassed record()).
+   */
+  rebuildRollups(level: 'day' | 'all' = 'all'): void {
+    const tables = level === 'all' ? ROLLUP_TABLES : (['agg_day', 'hist_day', 'sess_day'] as const);
+    const run = this.db.transaction(() => {
+      for (const t of tables) this.db.exec(`DELETE FROM ${t}`);
+      this.db.exec(rebuildSql(level));
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('tz', ?)").run(currentTimeZone());
+    });
+    run.immediate();
+    this.dayCache = null;
+  }
+
+  /** Day rollups are keyed by local day; if the zone changed since they were written, rebuild them. */
+  private checkTimeZone(): void {
+    const tz = currentTimeZone();
+    const stored = (this.db.prepare("SELECT value FROM meta WHERE key = 'tz'").get() as { value: string } | undefined)?.value;
+    if (stored === tz) return;
+    if (stored === undefined) {
+      this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('tz', ?)").run(tz);
+      // Another process may have won the race with a different zone; re-read and fall through if so.
+      const again = (this.db.prepare("SELECT value FROM meta WHERE key = 'tz'").get() as { value: string }).value;
+      if (again === tz) return;
+    }
+    this.rebuildRollups('day');
+  }
+
+  /** For diagnostics and tests. */
+  pragma(name: string): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** SQL helpers used by rebuildRollups and by the raw edges of a report (the same functions as the insert path). */
+function registerFunctions(db: Db): void {
+  let cache: LocalDay | null = null;
+  const dayOf = (ms: number) => {
+    if (!cache || ms < cache.start || ms >= cache.end) cache = localDayOf(ms);
+    return cache;
+  };
+  db.function('ccp_bucket', { deterministic: true }, (v: unknown) => (v === null ? null : bucketOf(Number(v))));
+  db.function('ccp_day_start', { deterministic: true }, (v: unknown) => dayOf(Number(v)).start);
+  db.function('ccp_day_end', { deterministic: true }, (v: unknown) => dayOf(Number(v)).end);
+  db.function('ccp_day_key', { deterministic: true }, (v: unknown) => dayOf(Number(v)).key);
+}
+
+function rebuildSql(level: 'day' | 'all'): string {
+  const totals = `COUNT(*), SUM(${ERROR_SQL}), SUM(cost_nusd IS NULL), SUM(input_tokens), SUM(output_tokens),
+    SUM(cached_tokens), coalesce(SUM(cost_nusd), 0)`;
+  const cols = 'requests, errors, unpriced, input_tokens, output_tokens, cached_tokens, cost_nusd';
+  const dayKey = 'ccp_day_start(started_at) ds, ccp_day_end(started_at) de';
+  const slotKey = `(started_at / ${SLOT_MS}) * ${SLOT_MS}`;
+  const histSrc = (key: string) => `SELECT ${key}, ccp_bucket(latency_ms) b FROM requests WHERE ${OK_SQL}
+    UNION ALL SELECT ${key}, ${TTFT_OFFSET} + ccp_bucket(ttft_ms) FROM requests WHERE ${OK_SQL} AND ttft_ms IS NOT NULL`;
+  const day = `
+    INSERT INTO agg_day (day_start, day_end, day, mistral_model, client_model, ${cols})
+      SELECT ${dayKey}, ccp_day_key(started_at) dk, coalesce(mistral_model, '') mm, coalesce(client_model, '') cm, ${totals}
+      FROM requests GROUP BY ds, de, dk, mm, cm;
+    INSERT INTO hist_day (day_start, day_end, bucket, n)
+      SELECT ds, de, b, COUNT(*) FROM (${histSrc(dayKey)}) GROUP BY ds, de, b;
+    INSERT INTO sess_day (day_start, day_end, session_id, ${cols}, first_at, last_at)
+      SELECT ${dayKey}, session_id, ${totals}, MIN(started_at), MAX(started_at)
+      FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY ds, de, session_id;`;
+  const slot = `
+    INSERT INTO agg_slot (slot, mistral_model, client_model, ${cols})
+      SELECT ${slotKey} s, coalesce(mistral_model, '') mm, coalesce(client_model, '') cm, ${totals}
+      FROM requests GROUP BY s, mm, cm;
+    INSERT INTO hist_slot (slot, bucket, n)
+      SELECT s, b, COUNT(*) FROM (${histSrc(`${slotKey} s`)}) GROUP BY s, b;
+    INSERT INTO sess_slot (slot, session_id, ${cols}, first_at, last_at)
+      SELECT ${slotKey} s, session_id, ${totals}, MIN(started_at), MAX(started_at)
+      FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY s, session_id;`;
+  return level === 'all' ? day + slot : day;
+}

@@ -1,0 +1,76 @@
+// Local-day logic under awkward zones: half- and quarter-hour offsets, DST days of 23/25 hours, a 30-minute DST
+// shift, and a ledger reopened in a different zone (its per-day rollups must be rebuilt).
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageLedger } from '../../app/usage/ledger.js';
+import { planRange } from '../../app/usage/queries.js';
+import { addLocalDays, localDayKey, rangeFor, startOfLocalDay } from '../../app/usage/time.js';
+import { local, tempDir } from './helpers.js';
+import { oracleReport } from './oracle.js';
+import { randomEntries, randomRanges } from './random-data.js';
+
+const originalTz = process.env.TZ;
+afterAll(() => {
+  if (originalTz === undefined) delete process.env.TZ;
+  else process.env.TZ = originalTz;
+});
+
+const ZONES = ['Europe/Paris', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+
+describe.each(ZONES)('in %s', (zone) => {
+  it('reports agree with the oracle across DST changes', () => {
+    process.env.TZ = zone;
+    const tmp = tempDir();
+    const ledger = new UsageLedger(tmp.file());
+    try {
+      // Europe's spring change (2026-03-29) and the southern autumn change (2026-04-05) are both inside.
+      const start = local(2026, 3, 27);
+      const data = randomEntries(start, 10, 2000, 21);
+      ledger.recordMany(data);
+      for (const range of randomRanges(start, 10, 60, 5)) {
+        expect(ledger.report(range)).toMatchObject(oracleReport(data, range));
+      }
+    } finally {
+      ledger.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('presets are whole local days and plans cover the range exactly', () => {
+    process.env.TZ = zone;
+    const now = local(2026, 3, 29, 12);
+    const r7 = rangeFor('7d', now);
+    expect(startOfLocalDay(r7.from)).toBe(r7.from);
+    expect(localDayKey(r7.from)).toBe('2026-03-23');
+    expect(r7.to).toBe(addLocalDays(now, 1));
+    const plan = planRange({ from: local(2026, 3, 28, 7, 3), to: local(2026, 3, 30, 13, 31) });
+    expect([plan.dFrom, plan.dTo]).toEqual([local(2026, 3, 29), local(2026, 3, 30)]);
+    expect(plan.k1).toBe('2026-03-28');
+    expect(plan.k2).toBe('2026-03-30');
+  });
+});
+
+describe('a ledger reopened in another time zone', () => {
+  it('rebuilds its per-day rollups so days follow the new zone', () => {
+    const tmp = tempDir();
+    try {
+      process.env.TZ = 'Europe/Paris';
+      const start = local(2026, 5, 1);
+      const data = randomEntries(start, 4, 1000, 9);
+      let ledger = new UsageLedger(tmp.file());
+      ledger.recordMany(data);
+      ledger.close();
+      process.env.TZ = 'America/Los_Angeles';
+      ledger = new UsageLedger(tmp.file());
+      for (const range of randomRanges(start, 4, 40, 3)) expect(ledger.report(range)).toMatchObject(oracleReport(data, range));
+      // And it keeps writing consistently in the new zone.
+      const more = randomEntries(start, 4, 200, 10);
+      for (const e of more) ledger.record(e);
+      const all = [...data, ...more];
+      const whole = { from: local(2026, 4, 30), to: local(2026, 5, 6) };
+      expect(ledger.report(whole)).toMatchObject(oracleReport(all, whole));
+      ledger.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
