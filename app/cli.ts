@@ -1,49 +1,73 @@
 #!/usr/bin/env node
-import { ConfigError, configFromEnv } from './config.js';
-import { createFileLogger } from './log.js';
-import { startProxy } from './proxy/server.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config.js';
+import { CoreService } from './core/service.js';
+import { openConfStore } from './settings/store.js';
 import { VERSION } from './version.js';
 
-// `npm run headless`: the proxy in the foreground, configured from env vars. Ctrl-C / SIGTERM drain in-flight
-// requests (streams get a grace period, then an SSE error) and exit 0.
+// `npm run headless [-- --ui]`: the core in the foreground. Settings come from env vars, then the stored settings
+// file ($CCPROXY_DATA_DIR/settings.json), then defaults. `--ui` also serves the window's UI and its API under /ui,
+// protected by a token printed here. Ctrl-C / SIGTERM drain in-flight requests (streams get a grace period, then
+// an SSE error) and exit 0.
+
+const USAGE = 'usage: npm run headless [-- --ui]';
 
 async function main(): Promise<void> {
-  let config;
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--ui');
+  if (unknown.length) {
+    console.error(`ccproxy: unknown option ${unknown[0]}; ${USAGE}`);
+    process.exit(2);
+  }
+  const ui = args.includes('--ui');
+  const dataDir = process.env.CCPROXY_DATA_DIR?.trim() || join(homedir(), '.ccproxy');
+
+  let core: CoreService;
   try {
-    config = configFromEnv(process.env);
+    const settings = openConfStore(dataDir, { env: process.env });
+    if (settings.recoveredFrom) console.error(`ccproxy: the settings file was unreadable and was moved to ${settings.recoveredFrom}; starting from defaults`);
+    core = new CoreService({
+      settings,
+      version: VERSION,
+      allowMissingKey: ui,
+      bridge: ui ? { uiDir: new URL('../dist-renderer', import.meta.url).pathname } : undefined,
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`ccproxy: ${err.message}`);
+      console.error(`ccproxy: ${err.message.replace(/\s*\n\s*/g, ' ')}`);
       process.exit(2);
     }
-    throw err;
-  }
-  const logger = createFileLogger(config.dataDir);
-  let proxy;
-  try {
-    proxy = await startProxy({ config: () => config, version: VERSION, logger });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'EADDRINUSE' ? `port ${config.port} is already in use (set CCPROXY_PORT)` : e.code === 'EACCES' ? `no permission to listen on ${config.host}:${config.port}` : e.message;
-    console.error(`ccproxy: cannot start: ${why}`);
+    console.error(`ccproxy: cannot start: ${(err as Error).message}`);
     process.exit(1);
   }
-  console.log(`ccproxy ${VERSION} listening on ${proxy.url} → ${config.baseUrl} (default model ${config.defaultModel})`);
-  console.log(`  use it: ANTHROPIC_BASE_URL=${proxy.url.replace('127.0.0.1', 'localhost')} ANTHROPIC_API_KEY=any claude`);
-  console.log(`  log: ${config.dataDir}/ccproxy.log`);
-  logger.info({ url: proxy.url, upstream: config.baseUrl, version: VERSION }, 'started');
 
-  let stopping = false;
+  try {
+    await core.start();
+  } catch {
+    console.error(`ccproxy: cannot start: ${core.status().error} (set CCPROXY_PORT / CCPROXY_HOST)`);
+    process.exit(1);
+  }
+  const url = core.url!;
+  const status = await core.handlers['settings.get']();
+  console.log(`ccproxy ${VERSION} listening on ${url} → ${status.settings.baseUrl} (default model ${status.settings.defaultModel})`);
+  console.log(`  use it: ANTHROPIC_BASE_URL=${url.replace('127.0.0.1', 'localhost')} ANTHROPIC_API_KEY=any claude`);
+  if (!status.apiKey.set) console.log('  no Mistral API key yet: enter one in the UI, or restart with MISTRAL_API_KEY set');
+  if (core.bridge) console.log(`  UI: ${core.bridge.urlFor(url)}`);
+  console.log(`  data: ${dataDir}`);
+
+  let stoppingAt = 0;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingAt) {
+      // A library's exit hook (signal-exit, used by conf's atomic writes) re-raises the same signal at once; only a
+      // second signal from the user (Ctrl-C again) forces the exit.
+      if (Date.now() - stoppingAt < 1_000) return;
       console.error('ccproxy: forced exit');
       process.exit(1);
     }
-    stopping = true;
+    stoppingAt = Date.now();
     console.log(`ccproxy: ${signal}, finishing in-flight requests…`);
-    await proxy.close(Number(process.env.CCPROXY_SHUTDOWN_GRACE_MS ?? 10_000));
-    logger.info({ signal }, 'stopped');
-    logger.flush();
+    await core.close(Number(process.env.CCPROXY_SHUTDOWN_GRACE_MS ?? 10_000));
     console.log('ccproxy: stopped');
     process.exit(0);
   };

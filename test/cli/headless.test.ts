@@ -8,10 +8,9 @@ import { startMockMistral, type MockMistral } from '../mock-mistral/index.js';
 // `npm run headless` as a user runs it: a real process, configured by env vars, stopped by signals.
 
 const root = new URL('../../', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/.bin/tsx');
 
 function run(env: Record<string, string>): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(tsx, ['app/cli.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -37,7 +36,8 @@ describe('npm run headless', () => {
   it('refuses to start without a key, in one clear line', async () => {
     const p = run({ CCPROXY_PORT: '0' });
     expect(await p.exit).toBe(2);
-    expect(p.out().trim()).toBe('ccproxy: MISTRAL_API_KEY is not set: get a key at https://console.mistral.ai/api-keys and export MISTRAL_API_KEY=…');
+    expect(p.out().trim()).toMatch(/^ccproxy: No Mistral API key: .*MISTRAL_API_KEY.*console\.mistral\.ai\/api-keys.*$/);
+    expect(p.out().trim().split('\n')).toHaveLength(1);
   });
 
   it.each([
@@ -74,12 +74,16 @@ describe('npm run headless', () => {
     await reader.read(); // the stream is under way
     p.child.kill('SIGTERM');
     let body = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      body += Buffer.from(value).toString();
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        body += Buffer.from(value).toString();
+      }
+    } catch (err) {
+      throw new Error(`stream cut: ${(err as Error).message}; proxy said: ${p.out()}`);
     }
-    expect(body).toContain('event: message_stop');
+    expect(body, p.out()).toContain("event: message_stop");
     expect(await p.exit).toBe(0);
     expect(p.out()).toContain('stopped');
 

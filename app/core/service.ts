@@ -1,0 +1,248 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createBridge, type Bridge } from '../bridge/http-bridge.js';
+import { ConfigError, type ProxyConfig } from '../config.js';
+import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
+import type { SettingsView } from '../contract/settings.js';
+import type { LogEntry, TimeRange } from '../contract/usage.js';
+import { createFileLogger } from '../log.js';
+import type { ClientOptions } from '../mistral/client.js';
+import type { RequestRecord } from '../proxy/records.js';
+import { startProxy, type RunningProxy } from '../proxy/server.js';
+import type { SettingsStore } from '../settings/store.js';
+import { ApiError } from '../translate/errors.js';
+import { SEED_MODELS } from '../translate/models.js';
+import { BudgetTracker, listPrices, rangeFor, toLogEntry, UsageLedger } from '../usage/index.js';
+import { EventBus } from './event-bus.js';
+
+// The core as one service, shared by headless mode and the desktop app: settings → live proxy config, the proxy's
+// lifecycle (a port or host change restarts the listener), the usage ledger and budgets, the event bus, and the
+// contract's handlers. It never holds the API key anywhere a handler could return it.
+
+export interface CoreOptions {
+  settings: SettingsStore;
+  version: string;
+  /** Serve the UI bridge under /ui (headless `--ui`). */
+  bridge?: { uiDir: string; token?: string };
+  /** Start even without an API key (the UI can set it); requests then get a clear authentication error. */
+  allowMissingKey?: boolean;
+  client?: ClientOptions;
+  pingIntervalMs?: number;
+}
+
+const PRUNE_EVERY_MS = 6 * 60 * 60_000;
+
+export class CoreService {
+  readonly bus = new EventBus();
+  readonly handlers: Handlers;
+  readonly bridge: Bridge | null;
+  private config: ProxyConfig;
+  private proxy: RunningProxy | null = null;
+  private startedAt: number | null = null;
+  private lastError: string | null = null;
+  private readonly ledger: UsageLedger;
+  private readonly budget: BudgetTracker;
+  private readonly logger: Logger;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: CoreOptions) {
+    this.config = this.loadConfig();
+    this.logger = createFileLogger(this.config.dataDir);
+    this.ledger = new UsageLedger(join(this.config.dataDir, 'usage.sqlite'), {
+      onError: (err) => this.logger.error({ err: (err as Error).message }, 'usage record failed'),
+    });
+    const settings = opts.settings.view().settings;
+    this.budget = new BudgetTracker({
+      budgets: settings.budgets,
+      seed: (range) => this.ledger.spendUsd(range),
+      onWarning: (state) => this.bus.emit('budget.warning', state),
+      onOver: (state) => this.bus.emit('budget.warning', state),
+    });
+    this.handlers = this.createHandlers();
+    this.bridge = opts.bridge ? createBridge({ handlers: this.handlers, bus: this.bus, ...opts.bridge }) : null;
+    opts.settings.onChange((view) => void this.applySettings(view));
+  }
+
+  /** env > stored > default; without a key (and allowed), a config whose requests fail with a clear message. */
+  private loadConfig(): ProxyConfig {
+    try {
+      return this.opts.settings.toProxyConfig();
+    } catch (err) {
+      if (!(err instanceof ConfigError) || !this.opts.allowMissingKey || !/API key/i.test(err.message)) throw err;
+      return { ...this.opts.settings.toProxyConfig({ ...process.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
+    }
+  }
+
+  status(): ProxyStatus {
+    return {
+      running: this.proxy !== null,
+      url: this.proxy?.url ?? null,
+      host: this.config.host,
+      port: this.proxy?.port ?? this.config.port,
+      version: this.opts.version,
+      startedAt: this.startedAt,
+      error: this.lastError,
+    };
+  }
+
+  get url(): string | null {
+    return this.proxy?.url ?? null;
+  }
+
+  /** Serialises start/stop/restart so a double click or a settings burst never starts two listeners. */
+  private serial(job: () => Promise<void>): Promise<ProxyStatus> {
+    const run = this.lifecycle.then(job, job).then(() => this.status());
+    this.lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  start(): Promise<ProxyStatus> {
+    return this.serial(async () => {
+      if (this.proxy) return;
+      try {
+        this.proxy = await startProxy({
+          config: () => this.config,
+          version: this.opts.version,
+          logger: this.logger,
+          client: this.opts.client,
+          pingIntervalMs: this.opts.pingIntervalMs,
+          onStarted: (rec) => this.bus.emit('request.started', { id: rec.id, startedAt: rec.startedAt, clientModel: rec.clientModel, mistralModel: rec.mistralModel, stream: rec.stream }),
+          admit: () => this.admit(),
+          onRecord: (rec) => this.record(rec),
+          mount: this.bridge ? (koa) => this.bridge!.mount(koa) : undefined,
+        });
+        this.startedAt = Date.now();
+        this.lastError = null;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        this.lastError = e.code === 'EADDRINUSE' ? `port ${this.config.port} is already in use` : e.code === 'EACCES' ? `no permission to listen on ${this.config.host}:${this.config.port}` : e.message;
+        throw err;
+      } finally {
+        this.bus.emit('proxy.status', this.status());
+      }
+      this.schedulePrune();
+    });
+  }
+
+  stop(graceMs = 10_000): Promise<ProxyStatus> {
+    return this.serial(async () => {
+      if (!this.proxy) return;
+      const closing = this.proxy;
+      this.proxy = null;
+      this.startedAt = null;
+      await closing.close(graceMs);
+      this.bus.emit('proxy.status', this.status());
+    });
+  }
+
+  /** Stops the proxy and releases the ledger and log. */
+  async close(graceMs = 10_000): Promise<void> {
+    await this.stop(graceMs);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.logger.flush();
+    this.ledger.close();
+  }
+
+  private async applySettings(view: SettingsView): Promise<void> {
+    let next: ProxyConfig;
+    try {
+      next = this.loadConfig();
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.bus.emit('settings.changed', view);
+      this.bus.emit('proxy.status', this.status());
+      return;
+    }
+    const rebind = next.port !== this.config.port || next.host !== this.config.host;
+    // Requests read the config through a getter, so everything but the listen address applies to the next request.
+    this.config = next;
+    this.budget.setBudgets(view.settings.budgets);
+    this.bus.emit('settings.changed', view);
+    if (rebind && this.proxy) {
+      await this.stop(5_000);
+      await this.start().catch(() => undefined);
+    }
+  }
+
+  private admit(): ApiError | null {
+    if (!this.config.apiKey) {
+      return new ApiError(401, 'authentication_error', 'No Mistral API key is configured: set MISTRAL_API_KEY or enter a key in the CCProxy window');
+    }
+    const { over, refuse } = this.budget.check();
+    if (!over || !refuse) return null;
+    const what = over.period === 'day' ? 'daily' : 'monthly';
+    return new ApiError(402, 'billing_error', `CCProxy ${what} budget reached: $${over.spentUsd.toFixed(2)} spent of a $${over.limitUsd.toFixed(2)} limit; raise it in CCProxy settings`);
+  }
+
+  private record(rec: RequestRecord): void {
+    const overrides = this.opts.settings.view().settings.pricingOverrides;
+    const entry: LogEntry = toLogEntry(rec, overrides);
+    // Off the response path: the client already has (or is about to get) its answer.
+    setImmediate(() => {
+      this.ledger.record(entry);
+      this.budget.add(entry.costUsd, entry.startedAt);
+      this.bus.emit('request.finished', entry);
+    });
+  }
+
+  private schedulePrune(): void {
+    const prune = () => {
+      const days = this.opts.settings.view().settings.logRetentionDays;
+      if (days > 0) this.ledger.prune(days);
+    };
+    prune();
+    this.pruneTimer ??= setInterval(prune, PRUNE_EVERY_MS).unref();
+  }
+
+  private range(req: { preset?: 'today' | '7d' | '30d'; range?: TimeRange } | undefined): TimeRange {
+    if (req?.range && Number.isFinite(req.range.from) && Number.isFinite(req.range.to) && req.range.from <= req.range.to) return req.range;
+    return rangeFor(req?.preset ?? '7d', Date.now());
+  }
+
+  private createHandlers(): Handlers {
+    const settings = this.opts.settings;
+    return {
+      'settings.get': async () => settings.view(),
+      'settings.update': async (patch) => {
+        try {
+          return settings.update(patch ?? {});
+        } catch (err) {
+          throw new ApiError(400, 'invalid_request_error', (err as Error).message);
+        }
+      },
+      'settings.testKey': async (req) => settings.testKey(req?.apiKey),
+      'proxy.status': async () => this.status(),
+      'proxy.start': async () => this.start().catch(() => this.status()),
+      'proxy.stop': async () => this.stop(),
+      'models.list': async () => this.models(),
+      'logs.recent': async (req) => {
+        const limit = Math.min(Math.max(req?.limit ?? 200, 1), 1000);
+        const live = this.bus.recent(limit);
+        return live.length >= limit ? live : this.ledger.recent(limit);
+      },
+      'usage.report': async (req) => {
+        const s = settings.view().settings;
+        return this.ledger.report(this.range(req), { currency: s.currency, eurPerUsd: s.eurPerUsd });
+      },
+      'usage.export': async (req) => {
+        const range = this.range(req);
+        const day = new Date(range.from).toISOString().slice(0, 10);
+        if (req?.format === 'json') return { filename: `ccproxy-usage-${day}.json`, mime: 'application/json', content: this.ledger.exportJson(range) };
+        return { filename: `ccproxy-usage-${day}.csv`, mime: 'text/csv', content: this.ledger.exportCsv(range) };
+      },
+      'pricing.list': async () => listPrices(settings.view().settings.pricingOverrides),
+      'budget.state': async () => this.budget.states(),
+    };
+  }
+
+  private async models(): Promise<ModelOption[]> {
+    const upstream = this.proxy?.app.models;
+    const catalog = upstream?.catalog;
+    const entries = upstream ? (await upstream.list()).entries.filter((e) => e.chat) : SEED_MODELS.flatMap((m) => m.ids.map((id) => ({ id, name: m.name })));
+    return entries.map((e) => {
+      const caps = catalog?.capsOf(e.id) ?? SEED_MODELS.find((m) => m.ids.includes(e.id))?.caps ?? { vision: true, reasoning: false, contextLength: 131072 };
+      return { id: e.id, name: e.name, vision: caps.vision, reasoning: caps.reasoning, contextLength: caps.contextLength };
+    });
+  }
+}
