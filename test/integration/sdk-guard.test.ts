@@ -135,7 +135,7 @@ describe('guard with CCPROXY_AUTH_TOKEN', () => {
 });
 
 describe('request log', () => {
-  it('writes one JSON line per request to ccproxy.log and never the API key', async () => {
+  it('writes one JSON line per request (refusals too) to ccproxy.log and never the API key', async () => {
     const stack = await startStack({ CCPROXY_AUTH_TOKEN: 'local-secret-token' }, { log: true });
     try {
       const client = sdk(stack, { apiKey: 'local-secret-token' });
@@ -151,15 +151,18 @@ describe('request log', () => {
       const lines = await waitFor(() => {
         if (!existsSync(file)) return null;
         const l = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-        return l.length >= 3 ? l : null;
+        return l.length >= 5 ? l : null;
       });
-      expect(lines).toHaveLength(3);
-      const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(5);
+      const all = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const entries = all.filter((e) => e.path === '/v1/messages' && e.status !== 401);
       expect(entries.map((e) => e.req)).toEqual(stack.records.map((r) => r.id));
       expect(entries.map((e) => e.status)).toEqual([200, 200, 429]);
       expect(entries[0]).toMatchObject({ app: 'ccproxy', path: '/v1/messages', model: 'claude-sonnet-5-5', mistral_model: 'mistral-large-latest', stream: false, error: null });
       expect(entries[1]).toMatchObject({ stream: true, stop: 'end_turn' });
       expect(entries[2]).toMatchObject({ error: 'rate_limit_error', level: 40 });
+      expect(all[3]).toMatchObject({ method: 'POST', path: '/v1/messages/count_tokens', status: 200, error: null });
+      expect(all[4]).toMatchObject({ method: 'POST', path: '/v1/messages', status: 401, error: 'authentication_error', level: 40 });
       const text_ = readFileSync(file, 'utf8');
       expect(text_).not.toContain(stack.mock.apiKey);
       expect(text_).not.toContain('local-secret-token');
