@@ -2,8 +2,11 @@
 // `serve.ts proxy <upstreamPort>` (the real proxy). Each prints its port on the first stdout line.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configFromEnv } from '../app/config.js';
-import { startProxy } from '../app/proxy/server.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreService } from '../app/core/service.js';
+import { openConfStore } from '../app/settings/store.js';
 
 const completion = JSON.stringify({
   id: 'bench', object: 'chat.completion', created: 0, model: 'mistral-large-latest',
@@ -28,9 +31,12 @@ if (process.argv[2] === 'upstream') {
   });
   server.listen(0, '127.0.0.1', () => console.log((server.address() as AddressInfo).port));
 } else {
-  const config = configFromEnv({ MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${process.argv[3]}/v1`, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: '/tmp/ccproxy-bench' });
-  const proxy = await startProxy({ config: () => config, version: 'bench' });
-  console.log(proxy.port);
+  // The whole core, as users run it: settings store, usage ledger (SQLite), budgets, event bus, log file.
+  const dataDir = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
+  const env = { MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${process.argv[3]}/v1`, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: dataDir };
+  const core = new CoreService({ settings: openConfStore(dataDir, { env }), version: 'bench' });
+  await core.start();
+  console.log(core.status().port);
 }
 
 // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the benchmark is profiled.

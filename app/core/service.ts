@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
 import { ConfigError, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
-import type { SettingsView } from '../contract/settings.js';
+import type { Settings, SettingsView } from '../contract/settings.js';
 import type { LogEntry, TimeRange } from '../contract/usage.js';
 import { createFileLogger } from '../log.js';
 import type { ClientOptions } from '../mistral/client.js';
@@ -45,6 +45,8 @@ export class CoreService {
   private readonly logger: Logger;
   private pruneTimer: NodeJS.Timeout | null = null;
   private lifecycle: Promise<unknown> = Promise.resolve();
+  /** Kept from the last settings view: pricing is needed on every request, the view is not cheap. */
+  private pricingOverrides: Settings['pricingOverrides'];
 
   constructor(private readonly opts: CoreOptions) {
     this.config = this.loadConfig();
@@ -53,6 +55,7 @@ export class CoreService {
       onError: (err) => this.logger.error({ err: (err as Error).message }, 'usage record failed'),
     });
     const settings = opts.settings.view().settings;
+    this.pricingOverrides = settings.pricingOverrides;
     this.budget = new BudgetTracker({
       budgets: settings.budgets,
       seed: (range) => this.ledger.spendUsd(range),
@@ -145,6 +148,8 @@ export class CoreService {
   }
 
   private async applySettings(view: SettingsView): Promise<void> {
+    this.budget.setBudgets(view.settings.budgets);
+    this.pricingOverrides = view.settings.pricingOverrides;
     let next: ProxyConfig;
     try {
       next = this.loadConfig();
@@ -157,7 +162,6 @@ export class CoreService {
     const rebind = next.port !== this.config.port || next.host !== this.config.host;
     // Requests read the config through a getter, so everything but the listen address applies to the next request.
     this.config = next;
-    this.budget.setBudgets(view.settings.budgets);
     this.bus.emit('settings.changed', view);
     if (rebind && this.proxy) {
       await this.stop(5_000);
@@ -176,8 +180,7 @@ export class CoreService {
   }
 
   private record(rec: RequestRecord): void {
-    const overrides = this.opts.settings.view().settings.pricingOverrides;
-    const entry: LogEntry = toLogEntry(rec, overrides);
+    const entry: LogEntry = toLogEntry(rec, this.pricingOverrides);
     // Off the response path: the client already has (or is about to get) its answer.
     setImmediate(() => {
       this.ledger.record(entry);
