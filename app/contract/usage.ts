@@ -1,7 +1,7 @@
 import type { Currency } from './settings.js';
 
-/** One proxied request as the live log and the ledger see it (mirrors app/proxy/records.ts plus cost). */
-export interface LogEntry {
+/** One proxied request: what the proxy measures (app/proxy/records.ts narrows the string unions). */
+export interface RequestFacts {
   id: string;
   startedAt: number;
   path: string;
@@ -16,9 +16,14 @@ export interface LogEntry {
   outputTokens: number;
   cachedTokens: number;
   latencyMs: number;
+  /** Time to the first content from Mistral (streams), or null. */
   ttftMs: number | null;
   toolCount: number;
   sessionId: string | null;
+}
+
+/** A request as the live log and the ledger see it: the facts plus their cost. */
+export interface LogEntry extends RequestFacts {
   /** USD; null when the model has no known price (never silently 0). */
   costUsd: number | null;
 }
