@@ -32,8 +32,9 @@ export interface ClientOptions {
 
 export class MistralClient {
   private readonly agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    // No socket cap: a queued request would wait silently behind long streams (agents run many in parallel).
+    http: new HttpAgent({ keepAlive: true }),
+    https: new HttpsAgent({ keepAlive: true }),
   };
   private readonly retries: number;
   private readonly retryDelayMs: number;

@@ -31,17 +31,10 @@ export function mapUsage(usage: MUsage | null | undefined): AnthropicUsage {
   };
 }
 
+/** A tool_use stop needs tool_use blocks: "tool_calls" without any call is a plain end of turn. */
 export function mapFinishReason(reason: string | null | undefined, sawToolUse: boolean): StopReason {
   if (sawToolUse) return 'tool_use';
-  switch (reason) {
-    case 'length':
-    case 'model_length':
-      return 'max_tokens';
-    case 'tool_calls':
-      return 'tool_use';
-    default:
-      return 'end_turn';
-  }
+  return reason === 'length' || reason === 'model_length' ? 'max_tokens' : 'end_turn';
 }
 
 /** Tool arguments as an object: JSON text is parsed, truncated JSON is closed, anything else becomes {}. */

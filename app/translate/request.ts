@@ -54,6 +54,18 @@ function imageChunk(block: ImageBlock): MImageChunk {
 
 const textOf = (text: unknown): string => (typeof text === 'string' ? text : '');
 
+/** Mistral wants a JSON object of arguments; a client may replay an input that is a JSON text or not an object. */
+function toolInput(input: unknown): Record<string, unknown> {
+  if (typeof input === 'string') {
+    try {
+      input = JSON.parse(input);
+    } catch {
+      return { input };
+    }
+  }
+  return input && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+}
+
 /** User-side blocks (text, image, document, search_result…) as Mistral chunks; unknown server-tool blocks are dropped. */
 function userChunks(blocks: Block[], out: MContentChunk[]): void {
   for (const block of blocks) {
@@ -186,7 +198,7 @@ function draftMessages(req: AnthropicRequest, ids: ToolIdMap, names: ToolNameMap
           const id = ids.toMistral(String(use.id));
           const name = names.toMistral(String(use.name));
           toolNameById.set(id, name);
-          toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(use.input ?? {}) } });
+          toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(toolInput(use.input)) } });
         }
       }
       drafts.push({ role: 'assistant', chunks, toolCalls });

@@ -77,3 +77,11 @@ describe('StreamTranslator', () => {
     expect(starts).toEqual(['A', 'B']);
   });
 });
+
+describe('finish reasons without content to back them', () => {
+  it('reports end_turn for "tool_calls" when no call arrived', () => {
+    const t = new StreamTranslator({ names: new ToolNameMap(), prefix: null, model: 'm' }, 1);
+    const out = t.start() + t.push(chunk({ content: 'done' }, 'tool_calls')) + t.end();
+    expect(events(out).at(-2)!.data.delta.stop_reason).toBe('end_turn');
+  });
+});
