@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config.js';
 import { CoreService } from './core/service.js';
 import { openConfStore } from './settings/store.js';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
       settings,
       version: VERSION,
       allowMissingKey: ui,
-      bridge: ui ? { uiDir: new URL('../dist-renderer', import.meta.url).pathname } : undefined,
+      bridge: ui ? { uiDir: fileURLToPath(new URL('../dist-renderer', import.meta.url)) } : undefined,
     });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -104,3 +104,21 @@ export function createAutoLaunch(opts: AutoLaunchOptions): AutoLaunch {
     setEnabled: (on) => opts.loginItems.setLoginItemSettings({ openAtLogin: on, ...query }),
   };
 }
+
+/**
+ * Makes the OS match the `autoLaunch` setting (called on every 'settings.changed'); touches the OS only when they
+ * differ. Returns the OS state afterwards; a failure (no permission, read-only autostart dir) is reported, not thrown.
+ */
+export function applyAutoLaunch(autoLaunch: AutoLaunch, wanted: boolean, onError: (err: unknown) => void = () => undefined): boolean {
+  try {
+    if (autoLaunch.isEnabled() !== wanted) autoLaunch.setEnabled(wanted);
+    return autoLaunch.isEnabled();
+  } catch (err) {
+    onError(err);
+    try {
+      return autoLaunch.isEnabled();
+    } catch {
+      return false;
+    }
+  }
+}

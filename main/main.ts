@@ -1,29 +1,48 @@
-import { app, clipboard, ipcMain, Menu, nativeImage, Tray, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+import {
+  app, clipboard, dialog, ipcMain, Menu, nativeImage, safeStorage, Tray, type BrowserWindow, type MenuItemConstructorOptions,
+} from 'electron';
+import ElectronStore from 'electron-store';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAutoLaunch, HIDDEN_ARG } from './auto-launch.js';
-import { pushStatus, registerIpc } from './ipc.js';
+import { CoreService } from '../app/core/service.js';
+import { applyAutoLaunch, createAutoLaunch, HIDDEN_ARG } from './auto-launch.js';
+import { forwardEvents, isTrustedSender, registerContract } from './ipc.js';
 import { createProxyController } from './proxy-controller.js';
 import { rendererUrl } from './renderer-location.js';
-import { envSettingsSource, type DesktopSettings } from './settings-source.js';
+import { safeStorageBox } from './safe-storage-box.js';
+import { openAppSettings } from './settings-source.js';
 import { trayMenu, trayTooltip, type TrayActionId } from './tray-menu.js';
 import { createMainWindow, showWindow } from './window.js';
 
-// Wiring only: every decision lives in a small module that is tested without Electron.
+// Wiring only: the core (settings, proxy, ledger, events, the contract's handlers) is app/core's CoreService, shared
+// with headless mode; every shell decision lives in a small module that is tested without Electron.
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Quitting from the tray should feel immediate; a stream still running after this gets an SSE error.
 const QUIT_GRACE_MS = 5_000;
 
-// Until issue #3 brings electron-store, the app's own settings are empty and env vars configure everything.
-const settings: DesktopSettings = {};
+const logError = (what: string) => (err: unknown) => console.error(`ccproxy: ${what}:`, err);
 
-function run(): void {
-  const controller = createProxyController({
-    settings: envSettingsSource(process.env, () => settings),
-    version: app.getVersion(),
-  });
+/** A settings file or env value the core cannot work with is shown once, then the app exits: there is no tray yet. */
+function openCore(): CoreService | null {
+  try {
+    const settings = openAppSettings(ElectronStore, {
+      dataDir: app.getPath('userData'),
+      secretBox: safeStorageBox(safeStorage, process.platform),
+      env: process.env,
+    });
+    // Without a key the proxy still starts (requests get a clear error): the window is where the user enters it.
+    return new CoreService({ settings, version: app.getVersion(), allowMissingKey: true });
+  } catch (err) {
+    dialog.showErrorBox('CCProxy Desktop cannot start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+    return null;
+  }
+}
+
+function run(core: CoreService): void {
+  const proxy = createProxyController(core);
   const autoLaunch = createAutoLaunch({
     platform: process.platform,
     loginItems: app,
@@ -33,10 +52,11 @@ function run(): void {
   });
 
   let quitting = false;
-  let stopped = false;
+  let closed = false;
   let win: BrowserWindow | null = null;
   let tray: Tray | null = null;
   const asset = (name: string) => join(app.getAppPath(), 'build', name);
+  const liveContents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
 
   const openWindow = () => {
     win ??= createMainWindow({
@@ -52,34 +72,17 @@ function run(): void {
 
   const actions: Record<TrayActionId, () => void> = {
     status: () => undefined,
-    start: () => void controller.start(),
-    stop: () => void controller.stop(),
+    start: () => void proxy.start(),
+    stop: () => void proxy.stop(),
     'copy-url': () => {
-      const url = controller.status().url;
+      const url = proxy.state().url;
       if (url) clipboard.writeText(url);
     },
     'open-window': openWindow,
-    'auto-launch': () => {
-      try {
-        autoLaunch.setEnabled(!autoLaunch.isEnabled());
-      } catch (err) {
-        console.error('ccproxy: cannot change start-at-login:', err);
-      }
-      renderTray();
-    },
+    // Through the settings, like the window's switch: the 'settings.changed' event then applies it to the OS.
+    'auto-launch': () => void core.handlers['settings.update']({ autoLaunch: !safeIsEnabled() }).catch(logError('cannot change start-at-login')),
     quit: () => app.quit(),
   };
-
-  function renderTray(): void {
-    if (!tray) return;
-    const state = { ...controller.status(), autoLaunch: safeIsEnabled() };
-    tray.setToolTip(trayTooltip(state));
-    const template: MenuItemConstructorOptions[] = trayMenu(state).map((item) => {
-      const id = item.id;
-      return { ...item, click: id ? () => actions[id]() : undefined };
-    });
-    tray.setContextMenu(Menu.buildFromTemplate(template));
-  }
 
   function safeIsEnabled(): boolean {
     try {
@@ -87,6 +90,17 @@ function run(): void {
     } catch {
       return false;
     }
+  }
+
+  function renderTray(): void {
+    if (!tray) return;
+    const state = { ...proxy.state(), autoLaunch: safeIsEnabled() };
+    tray.setToolTip(trayTooltip(state));
+    const template: MenuItemConstructorOptions[] = trayMenu(state).map((item) => {
+      const id = item.id;
+      return { ...item, click: id ? () => actions[id]() : undefined };
+    });
+    tray.setContextMenu(Menu.buildFromTemplate(template));
   }
 
   app.on('second-instance', openWindow);
@@ -97,22 +111,24 @@ function run(): void {
     quitting = true;
   });
   app.on('will-quit', (event) => {
-    if (stopped) return;
+    if (closed) return;
     event.preventDefault();
-    void controller
-      .stop(QUIT_GRACE_MS)
-      .catch((err) => console.error('ccproxy: stop failed:', err))
+    void core
+      .close(QUIT_GRACE_MS)
+      .catch(logError('stop failed'))
       .finally(() => {
-        stopped = true;
+        closed = true;
         app.quit();
       });
   });
 
-  controller.onChange((status) => {
+  proxy.onChange(renderTray);
+  core.bus.on('settings.changed', (view) => {
+    applyAutoLaunch(autoLaunch, view.settings.autoLaunch, logError('cannot change start-at-login'));
     renderTray();
-    pushStatus(win && !win.isDestroyed() ? win.webContents : undefined, status);
   });
-  registerIpc(ipcMain, () => rendererUrl(app.getAppPath()), () => controller.status());
+  registerContract(ipcMain, core.handlers, (event) => isTrustedSender(event, rendererUrl(app.getAppPath())));
+  forwardEvents(core.bus, liveContents);
 
   void app.whenReady().then(async () => {
     if (process.platform === 'darwin') app.dock?.hide();
@@ -122,11 +138,14 @@ function run(): void {
     renderTray();
     const atLogin = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
     if (!atLogin) openWindow();
-    await controller.start();
+    await proxy.start();
   });
 }
 
 app.setAppUserModelId('dev.ccproxy.desktop');
 // A second launch (e.g. from the app menu while it sits in the tray) just brings the running one forward.
-if (app.requestSingleInstanceLock()) run();
-else app.quit();
+if (!app.requestSingleInstanceLock()) app.quit();
+else {
+  const core = openCore();
+  if (core) run(core);
+}

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type Koa from 'koa';
 import type { Context, Next } from 'koa';
@@ -74,7 +74,10 @@ export function createBridge(opts: BridgeOptions): Bridge {
     } catch {
       throw new ApiError(404, 'not_found_error', 'not found');
     }
-    if (real !== uiRoot && !real.startsWith(uiRoot + sep)) throw new ApiError(404, 'not_found_error', 'not found');
+    // Compare real paths on both sides: uiDir itself may be reached through a symlink (/tmp, /var on macOS, installs).
+    const rootReal = await realpath(uiRoot).catch(() => uiRoot);
+    if (real !== rootReal && !real.startsWith(rootReal + sep)) throw new ApiError(404, 'not_found_error', 'not found');
+    if (!(await stat(real)).isFile()) throw new ApiError(404, 'not_found_error', 'not found');
     ctx.type = MIME[extname(real)] ?? 'application/octet-stream';
     ctx.set('cache-control', file === 'index.html' ? 'no-store' : 'private, max-age=3600');
     ctx.body = await readFile(real);
@@ -82,8 +85,16 @@ export function createBridge(opts: BridgeOptions): Bridge {
 
   async function invoke(ctx: Context, name: string): Promise<void> {
     if (!isChannel(name)) throw new ApiError(404, 'not_found_error', `unknown channel ${name}`);
+    // The bridge is served by the very listener proxy.stop closes: the call would cut its own answer and leave the
+    // UI with no way to start it again.
+    if (name === 'proxy.stop') throw new ApiError(409, 'invalid_request_error', 'in headless mode the UI is served by the proxy itself, so it cannot stop it; stop the ccproxy process instead (Ctrl-C)');
     const raw = await readBody(ctx);
-    const request = raw.length ? JSON.parse(raw) : undefined;
+    let request: unknown;
+    try {
+      request = raw.length ? JSON.parse(raw) : undefined;
+    } catch {
+      throw new ApiError(400, 'invalid_request_error', `the body of ${name} is not valid JSON`);
+    }
     const handler = opts.handlers[name] as (req: unknown) => Promise<unknown>;
     ctx.body = { result: await handler(request) };
   }
@@ -114,7 +125,15 @@ export function createBridge(opts: BridgeOptions): Bridge {
     if (!authorized(ctx)) throw new ApiError(401, 'authentication_error', 'open the UI with the token printed at start (…/ui/?token=…)');
     ctx.set('x-content-type-options', 'nosniff');
     ctx.set('x-frame-options', 'DENY');
-    if (ctx.method === 'POST' && rest.startsWith('/api/')) return invoke(ctx, decodeURIComponent(rest.slice(5)));
+    if (ctx.method === 'POST' && rest.startsWith('/api/')) {
+      let name = rest.slice(5);
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // malformed escape: not a channel name, answered 404 below
+      }
+      return invoke(ctx, name);
+    }
     if (ctx.method === 'GET' && rest === '/events') return events(ctx);
     if (ctx.method === 'GET') return serveStatic(ctx, rest);
     throw new ApiError(405, 'invalid_request_error', `${ctx.method} is not allowed here`);

@@ -73,7 +73,7 @@ export class CoreService {
       return this.opts.settings.toProxyConfig();
     } catch (err) {
       if (!(err instanceof ConfigError) || !this.opts.allowMissingKey || !/API key/i.test(err.message)) throw err;
-      return { ...this.opts.settings.toProxyConfig({ ...process.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
+      return { ...this.opts.settings.toProxyConfig({ ...this.opts.settings.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
     }
   }
 
@@ -176,7 +176,8 @@ export class CoreService {
     const { over, refuse } = this.budget.check();
     if (!over || !refuse) return null;
     const what = over.period === 'day' ? 'daily' : 'monthly';
-    return new ApiError(402, 'billing_error', `CCProxy ${what} budget reached: $${over.spentUsd.toFixed(2)} spent of a $${over.limitUsd.toFixed(2)} limit; raise it in CCProxy settings`);
+    const usd = (x: number) => `$${x.toFixed(x > 0 && x < 1 ? 4 : 2)}`;
+    return new ApiError(402, 'billing_error', `CCProxy ${what} budget reached: ${usd(over.spentUsd)} spent of a ${usd(over.limitUsd)} limit; raise it in CCProxy settings`);
   }
 
   private record(rec: RequestRecord): void {
@@ -222,7 +223,8 @@ export class CoreService {
       'logs.recent': async (req) => {
         const limit = Math.min(Math.max(req?.limit ?? 200, 1), 1000);
         const live = this.bus.recent(limit);
-        return live.length >= limit ? live : this.ledger.recent(limit);
+        // Newest first either way (the ring keeps newest last; the ledger answers newest first).
+        return live.length >= limit ? live.reverse() : this.ledger.recent(limit);
       },
       'usage.report': async (req) => {
         const s = settings.view().settings;

@@ -87,7 +87,8 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     const upstream = await deps.client.open('POST', '/chat/completions', translation.body, controller.signal);
     if (upstream.status < 200 || upstream.status >= 300) {
       const text = await readText(upstream.body);
-      throw mapUpstreamError(upstream.status, text, headerOf(upstream, 'retry-after'));
+      // Mistral's own text is passed on; should it ever quote the key, the key must not travel further.
+      throw mapUpstreamError(upstream.status, cfg.apiKey ? text.split(cfg.apiKey).join('[redacted]') : text, headerOf(upstream, 'retry-after'));
     }
     if (req.stream === true) await pipeStream(ctx, upstream, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, deps, rec);
     else {
@@ -205,10 +206,11 @@ async function pipeStream(
   } finally {
     clearInterval(ping);
     if (!res.destroyed) res.end();
+    // A stream cut before Mistral's final usage chunk is still billed: record estimates rather than zero.
     const usage = translator.finalUsage;
     rec.stopReason = translator.stopReason;
-    rec.inputTokens = usage?.input_tokens ?? 0;
-    rec.outputTokens = usage?.output_tokens ?? 0;
+    rec.inputTokens = usage?.input_tokens ?? translator.estimatedInputTokens;
+    rec.outputTokens = usage?.output_tokens ?? Math.ceil(translator.emittedChars / 4);
     rec.cachedTokens = usage?.cache_read_input_tokens ?? 0;
     rec.ttftMs = translator.firstContentAt ? translator.firstContentAt - rec.startedAt : null;
     if (translator.errorSent) {

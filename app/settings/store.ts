@@ -109,7 +109,8 @@ function keyRecord(v: StoredSettings['apiKey']): StoredApiKey | null {
 export class SettingsStore {
   private stored: StoredSettings;
   private readonly cipher: KeyCipher;
-  private readonly env: Env;
+  /** The environment this store resolves against (env > stored > default). */
+  readonly env: Env;
   private readonly listeners = new Set<SettingsListener>();
   readonly recoveredFrom: string | null;
 

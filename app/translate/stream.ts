@@ -30,7 +30,10 @@ export class StreamTranslator {
   /** Time of the first content delta, for time-to-first-token. */
   firstContentAt: number | null = null;
 
-  constructor(private readonly ctx: ResponseContext, private readonly estimatedInputTokens: number) {
+  /** Characters of text, thinking and tool arguments received, for a usage estimate when a stream is cut. */
+  emittedChars = 0;
+
+  constructor(private readonly ctx: ResponseContext, readonly estimatedInputTokens: number) {
     this.model = ctx.model;
     this.heldPrefix = ctx.prefix || null;
   }
@@ -125,6 +128,7 @@ export class StreamTranslator {
   private text(text: string): string {
     if (!text) return '';
     this.markContent();
+    this.emittedChars += text.length;
     if (this.heldPrefix !== null) {
       this.held += text;
       if (this.held.length < this.heldPrefix.length && this.heldPrefix.startsWith(this.held)) return '';
@@ -151,6 +155,7 @@ export class StreamTranslator {
 
   private thinking(text: string): string {
     this.markContent();
+    this.emittedChars += text.length;
     let out = this.flushTools();
     if (this.open?.kind !== 'thinking') out += this.closeOpen() + this.startBlock('thinking', { type: 'thinking', thinking: '' });
     if (!text) return out;
@@ -195,8 +200,9 @@ export class StreamTranslator {
     const name = call.function?.name;
     if (name && !tool.name) tool.name = name;
     const args = call.function?.arguments;
-    if (typeof args === 'string') tool.args += args;
-    else if (args && typeof args === 'object') tool.args += JSON.stringify(args);
+    const piece = typeof args === 'string' ? args : args && typeof args === 'object' ? JSON.stringify(args) : '';
+    tool.args += piece;
+    this.emittedChars += piece.length;
     return out;
   }
 

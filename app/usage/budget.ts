@@ -146,7 +146,8 @@ export class BudgetTracker {
     if (limit === null) return null;
     const spentUsd = p.spentNano / 1e9;
     // A zero limit means "no spending allowed": fully used from the start.
-    const fraction = limit > 0 ? spentUsd / limit : 1;
+    // Integer nano-dollars on both sides: 0.08 / 0.1 in floats is 0.7999…, which would miss the 80% warning.
+    const fraction = limit > 0 ? p.spentNano / toNano(limit) : 1;
     return { period: p.kind, spentUsd, limitUsd: limit, fraction };
   }
 

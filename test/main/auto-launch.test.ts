@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  AUTOSTART_FILE, createAutoLaunch, desktopEntry, disableLinux, enableLinux, isEnabledLinux, linuxAutostartPath,
+  applyAutoLaunch, AUTOSTART_FILE, createAutoLaunch, desktopEntry, disableLinux, enableLinux, isEnabledLinux, linuxAutostartPath,
   quoteExecArg, type LoginItems,
 } from '../../main/auto-launch.js';
 
@@ -140,5 +140,27 @@ describe('createAutoLaunch on macOS/Windows', () => {
       expect(calls[0]).toEqual(['set', { openAtLogin: true, ...query }]);
       expect(calls[1]).toEqual(['get', query]);
     }
+  });
+});
+
+describe('applyAutoLaunch (on settings.changed)', () => {
+  it('writes to the OS only when the setting differs, and reports the OS state', () => {
+    let on = false;
+    const writes: boolean[] = [];
+    const auto = { isEnabled: () => on, setEnabled: (v: boolean) => void writes.push((on = v)) };
+    expect(applyAutoLaunch(auto, false)).toBe(false);
+    expect(writes).toEqual([]);
+    expect(applyAutoLaunch(auto, true)).toBe(true);
+    expect(applyAutoLaunch(auto, true)).toBe(true);
+    expect(writes).toEqual([true]);
+  });
+
+  it('a failing OS call is reported, not thrown', () => {
+    const errors: unknown[] = [];
+    const auto = { isEnabled: () => false, setEnabled: () => { throw new Error('EACCES'); } };
+    expect(applyAutoLaunch(auto, true, (e) => errors.push(e))).toBe(false);
+    expect(errors).toHaveLength(1);
+    const broken = { isEnabled: (): boolean => { throw new Error('no login items'); }, setEnabled: () => undefined };
+    expect(applyAutoLaunch(broken, true, () => undefined)).toBe(false);
   });
 });

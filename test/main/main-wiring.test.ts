@@ -1,11 +1,14 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANNELS } from '../../app/contract/api.js';
+import { EVENT_CHANNEL, ipcChannel } from '../../main/ipc.js';
+import { rendererUrl } from '../../main/renderer-location.js';
 import type { TrayMenuItem } from '../../main/tray-menu.js';
 
 // Electron's binary cannot run here, so main.ts is driven against a fake 'electron' that mimics the few events
-// and objects it uses. This checks the wiring (tray ↔ proxy ↔ window ↔ quit), not Electron itself.
+// and objects it uses. This checks the wiring (tray ↔ CoreService ↔ IPC ↔ window ↔ quit), not Electron itself.
 type Fn = (...args: any[]) => any;
 type MenuItem = TrayMenuItem & { click?: () => void };
 
@@ -31,6 +34,10 @@ const fake = vi.hoisted(() => {
   class FakeApp extends Emitter {
     exited = false;
     getVersion = () => '9.9.9';
+    getPath = (name: string) => `${process.env.FAKE_ELECTRON_PATHS}/${name}`;
+    exit = (code: number) => {
+      throw new Error(`app.exit(${code}) during the wiring test`);
+    };
     getAppPath = () => '/nonexistent-app';
     requestSingleInstanceLock = () => true;
     setAppUserModelId = () => undefined;
@@ -99,12 +106,35 @@ const fake = vi.hoisted(() => {
     nativeImage: { createFromPath: (path: string) => ({ path }) },
     clipboard: { writeText: (text: string) => clipboardText.push(text) },
     ipcMain: { handle: (channel: string, fn: Fn) => ipcHandlers.set(channel, fn) },
+    // A reversible stand-in for the OS keychain, so the test can see the key was sealed.
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+      encryptString: (plain: string) => Buffer.from(`sealed:${plain}`).reverse(),
+      decryptString: (sealed: Buffer) => Buffer.from(sealed).reverse().toString().slice('sealed:'.length),
+    },
+    dialog: {
+      showErrorBox: (title: string, content: string) => {
+        throw new Error(`error box during the wiring test: ${title}: ${content}`);
+      },
+    },
     shell: { openExternal: async () => undefined },
   };
   return { electron, app, ready, windows, trays, clipboardText, ipcHandlers };
 });
 
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
+// electron-store loads the real 'electron' package at runtime; conf takes the same options (it names the file
+// `configName` where electron-store says `name`, and electron-store fills projectVersion from app.getVersion()).
+vi.mock('electron-store', async () => {
+  const { default: Conf } = await import('conf');
+  class FakeElectronStore extends Conf<Record<string, unknown>> {
+    constructor({ name, ...rest }: { name: string } & Record<string, unknown>) {
+      super({ ...rest, configName: name, projectVersion: '9.9.9' });
+    }
+  }
+  return { default: FakeElectronStore };
+});
 
 const until = async (check: () => boolean, what: string) => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -114,6 +144,8 @@ const tray = () => fake.trays[0]!;
 const item = (id: string) => tray().menu.find((i) => i.id === id);
 const click = (id: string) => item(id)!.click!();
 const url = () => fake.trays[0]?.tooltip.match(/Running on (\S+)/)?.[1];
+const OUR_PAGE = { senderFrame: { url: rendererUrl('/nonexistent-app') } };
+const invoke = (channel: string, request?: unknown, event: unknown = OUR_PAGE) => fake.ipcHandlers.get(ipcChannel(channel as never))!(event, request);
 
 describe('main.ts wiring (fake electron)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ccproxy-main-'));
@@ -125,6 +157,7 @@ describe('main.ts wiring (fake electron)', () => {
       CCPROXY_PORT: '0',
       CCPROXY_DATA_DIR: join(dir, 'data'),
       XDG_CONFIG_HOME: join(dir, 'config'), // keeps the auto-launch click away from the real ~/.config
+      FAKE_ELECTRON_PATHS: join(dir, 'electron'),
     });
     await import('../../main/main.js');
     fake.ready();
@@ -153,21 +186,41 @@ describe('main.ts wiring (fake electron)', () => {
     click('stop');
     await until(() => tray().tooltip.endsWith('Stopped'), 'stop');
     await expect(fetch(`${before}/health`)).rejects.toThrow();
-    expect(fake.windows[0]!.webContents.sent.at(-1)).toEqual(['status:changed', expect.objectContaining({ running: false })]);
+    // The window hears it too (the bus delivers on the next macrotask, so wait for it).
+    const sent = fake.windows[0]!.webContents.sent as unknown[][];
+    await until(() => sent.some(([ch, name, payload]) => ch === EVENT_CHANNEL && name === 'proxy.status' && (payload as { running: boolean }).running === false), 'the stop event in the window');
     click('start');
     await until(() => url() !== undefined, 'restart');
     click('copy-url');
     expect(fake.clipboardText).toEqual([url()]);
   });
 
-  it('toggles start-at-login through the XDG autostart file', () => {
+  it('the window reaches every contract channel over IPC; other pages get nothing', async () => {
+    expect([...fake.ipcHandlers.keys()].sort()).toEqual(CHANNELS.map((c) => ipcChannel(c)).sort());
+    expect(await invoke('proxy.status')).toEqual({ result: expect.objectContaining({ running: true, url: url(), version: '9.9.9' }) });
+    expect(await invoke('settings.get', undefined, { senderFrame: { url: 'file:///tmp/evil.html' } })).toEqual({ error: { type: 'permission_error', message: 'untrusted sender' } });
+    expect(await invoke('settings.update', { port: 'x' })).toEqual({ error: { type: 'invalid_request_error', message: expect.any(String) } });
+  });
+
+  it('a key entered in the window is sealed with safeStorage in userData/settings.json and never sent back', async () => {
+    const reply = (await invoke('settings.update', { apiKey: 'sk-window-key-9876' })) as { result: unknown };
+    expect(JSON.stringify(reply)).not.toContain('sk-window-key');
+    const file = readFileSync(join(dir, 'electron', 'userData', 'settings.json'), 'utf8');
+    expect(file).not.toContain('sk-window-key');
+    expect(JSON.parse(file).apiKey).toMatchObject({ encrypted: true, last4: '9876' });
+  });
+
+  it('toggles start-at-login through the settings and the XDG autostart file, from the tray or the window', async () => {
     const file = join(dir, 'config', 'autostart', 'ccproxy-desktop.desktop');
     click('auto-launch');
-    expect(existsSync(file)).toBe(true);
-    expect(item('auto-launch')?.checked).toBe(true);
+    await until(() => existsSync(file) && item('auto-launch')?.checked === true, 'autostart on');
+    expect(((await invoke('settings.get')) as { result: { settings: { autoLaunch: boolean } } }).result.settings.autoLaunch).toBe(true);
     click('auto-launch');
-    expect(existsSync(file)).toBe(false);
-    expect(item('auto-launch')?.checked).toBe(false);
+    await until(() => !existsSync(file) && item('auto-launch')?.checked === false, 'autostart off');
+    await invoke('settings.update', { autoLaunch: true });
+    await until(() => existsSync(file) && item('auto-launch')?.checked === true, 'autostart on from the window');
+    await invoke('settings.update', { autoLaunch: false });
+    await until(() => !existsSync(file), 'autostart off from the window');
   });
 
   it('closing the window hides it; a second instance brings it back', () => {

@@ -1,64 +1,82 @@
-import { readFileSync } from 'node:fs';
-import ts from 'typescript';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../main/ipc.js';
-import type { CcproxyApi } from '../../main/preload.cjs';
-
-// Runs the preload as Electron will: compiled to CommonJS and evaluated with a sandbox-style require that only
-// knows 'electron' (here a fake), so a relative require or an ESM leftover fails this test.
-const source = readFileSync(new URL('../../main/preload.cts', import.meta.url), 'utf8');
-const { outputText } = ts.transpileModule(source, {
-  fileName: 'preload.cts',
-  compilerOptions: { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2023 },
-});
-
-const exposed = new Map<string, unknown>();
-const listeners = new Map<string, (...args: unknown[]) => void>();
-const invoked: string[] = [];
-const required: string[] = [];
-const fakeElectron = {
-  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.set(key, api) },
-  ipcRenderer: {
-    invoke: async (channel: string) => {
-      invoked.push(channel);
-      return { running: true, url: 'http://127.0.0.1:7187', error: null, busy: false };
-    },
-    on: (channel: string, fn: (...args: unknown[]) => void) => listeners.set(channel, fn),
-    removeListener: (channel: string, fn: unknown) => listeners.get(channel) === fn && listeners.delete(channel),
-  },
-};
+import { describe, expect, it, vi } from 'vitest';
+import { CHANNELS, EVENTS, type Channel, type EventName } from '../../app/contract/api.js';
+import { EVENT_CHANNEL, ipcChannel } from '../../main/ipc.js';
+import { FakeIpcRenderer, loadPreload, preloadJs } from './load-preload.js';
 
 describe('preload', () => {
-  let api: CcproxyApi;
-  beforeAll(() => {
-    const sandboxRequire = (name: string) => {
-      required.push(name);
-      if (name !== 'electron') throw new Error(`sandboxed preload cannot require ${name}`);
-      return fakeElectron;
-    };
-    const module = { exports: {} };
-    new Function('require', 'module', 'exports', outputText)(sandboxRequire, module, module.exports);
-    api = exposed.get('ccproxy') as CcproxyApi;
-  });
-
-  it('compiles to CommonJS that requires only electron', () => {
-    expect(outputText).not.toMatch(/^\s*(import|export)\s/m);
+  it('compiles to CommonJS that requires only electron and exposes only window.ccproxy', () => {
+    const { exposed, required } = loadPreload();
+    expect(preloadJs).not.toMatch(/^\s*(import|export)\s/m);
     expect(required).toEqual(['electron']);
-  });
-
-  it('exposes only window.ccproxy, and getStatus invokes status:get', async () => {
     expect([...exposed.keys()]).toEqual(['ccproxy']);
-    expect(await api.getStatus()).toMatchObject({ running: true });
-    expect(invoked).toEqual([CHANNELS.statusGet]);
+    expect(Object.keys(exposed.get('ccproxy') as object).sort()).toEqual(['invoke', 'on']);
   });
 
-  it('onStatus passes the status but never the IPC event, and unsubscribes', () => {
-    const got: unknown[][] = [];
-    const off = api.onStatus((...args) => got.push(args));
-    const status = { running: false, url: null, error: null, busy: false };
-    listeners.get(CHANNELS.statusChanged)!({ sender: 'secret' }, status);
-    expect(got).toEqual([[status]]);
-    off();
-    expect(listeners.has(CHANNELS.statusChanged)).toBe(false);
+  it('lists exactly the contract channels and events', () => {
+    const { exports } = loadPreload();
+    expect(exports.PRELOAD_CHANNELS).toEqual([...CHANNELS]);
+    expect(exports.PRELOAD_EVENTS).toEqual([...EVENTS]);
+  });
+
+  it('invoke sends the request on ccproxy:<channel> and resolves with the result', async () => {
+    const ipc = new FakeIpcRenderer(() => ({ result: { running: true } }));
+    const { api } = loadPreload(ipc);
+    expect(await api.invoke('proxy.status', undefined)).toEqual({ running: true });
+    await api.invoke('logs.recent', { limit: 5 });
+    expect(ipc.invoked).toEqual([[ipcChannel('proxy.status'), undefined], [ipcChannel('logs.recent'), { limit: 5 }]]);
+  });
+
+  it('invoke rejects unknown channels without touching IPC', async () => {
+    const { api, ipcRenderer } = loadPreload();
+    for (const bad of ['nope', 'status:get', '__proto__', 'constructor', 'ccproxy:settings.get']) {
+      await expect(api.invoke(bad as Channel, undefined)).rejects.toThrow(/unknown channel/);
+    }
+    expect(ipcRenderer.invoked).toEqual([]);
+  });
+
+  it('an error reply becomes a rejection with the message and type, and no stack from main', async () => {
+    const ipc = new FakeIpcRenderer(() => ({ error: { type: 'invalid_request_error', message: 'port must be 1-65535' } }));
+    const { api } = loadPreload(ipc);
+    const err = await api.invoke('settings.update', { port: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ message: 'port must be 1-65535', type: 'invalid_request_error' });
+    ipc.onInvoke = () => undefined;
+    await expect(api.invoke('settings.get', undefined)).rejects.toThrow(/no reply/);
+  });
+
+  it('on delivers only the named event, never the IpcRendererEvent, and unsubscribes', () => {
+    const { api, ipcRenderer } = loadPreload();
+    const status: unknown[][] = [];
+    const finished: unknown[][] = [];
+    const offStatus = api.on('proxy.status', (...args) => status.push(args));
+    const offFinished = api.on('request.finished', (...args) => finished.push(args));
+    expect(ipcRenderer.count(EVENT_CHANNEL)).toBe(1); // one IPC listener however many subscriptions
+    const payload = { running: false };
+    ipcRenderer.emit(EVENT_CHANNEL, 'proxy.status', payload);
+    ipcRenderer.emit(EVENT_CHANNEL, 'not.an.event', payload);
+    expect(status).toEqual([[payload]]);
+    expect(finished).toEqual([]);
+    offStatus();
+    offStatus(); // twice is harmless
+    ipcRenderer.emit(EVENT_CHANNEL, 'proxy.status', payload);
+    expect(status).toHaveLength(1);
+    expect(ipcRenderer.count(EVENT_CHANNEL)).toBe(1);
+    offFinished();
+    expect(ipcRenderer.count(EVENT_CHANNEL)).toBe(0);
+  });
+
+  it('a throwing listener does not starve the others; unknown events are refused', () => {
+    const { api, ipcRenderer } = loadPreload();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const got: unknown[] = [];
+    api.on('settings.changed', () => {
+      throw new Error('boom');
+    });
+    api.on('settings.changed', (p) => got.push(p));
+    ipcRenderer.emit(EVENT_CHANNEL, 'settings.changed', { x: 1 });
+    expect(got).toEqual([{ x: 1 }]);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    expect(() => api.on('status:changed' as EventName, () => undefined)).toThrow(/unknown event/);
   });
 });

@@ -1,69 +1,69 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createProxyController, type ProxyStatus } from '../../main/proxy-controller.js';
-import { envSettingsSource, type DesktopSettings } from '../../main/settings-source.js';
+import { describe, expect, it } from 'vitest';
+import type { ProxyStatus } from '../../app/contract/api.js';
+import { EventBus } from '../../app/core/event-bus.js';
+import { createProxyController, type CoreLike } from '../../main/proxy-controller.js';
 
-const cleanup: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
-
-function controllerWith(settings: DesktopSettings, env: Record<string, string> = { MISTRAL_API_KEY: 'test-key' }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ccproxy-ctl-'));
-  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  // Upstream is never contacted: these tests only start, probe /health and stop.
-  const controller = createProxyController({
-    settings: envSettingsSource(env, () => ({ port: 0, dataDir, baseUrl: 'http://127.0.0.1:9', ...settings })),
-    version: 'test',
-  });
-  cleanup.push(() => controller.stop(0));
-  return controller;
+// The tray's view of CoreService (which owns the lifecycle and is tested in app/); here with a fake core.
+function fakeCore() {
+  let status: ProxyStatus = { running: false, url: null, host: '127.0.0.1', port: 7187, version: 't', startedAt: null, error: null };
+  let release!: () => void;
+  let fail = false;
+  const core: CoreLike & { bus: EventBus } = {
+    bus: new EventBus(),
+    status: () => status,
+    start: () => new Promise<ProxyStatus>((resolve, reject) => {
+      release = () => {
+        if (fail) {
+          status = { ...status, error: 'port 7187 is already in use' };
+          reject(Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }));
+        } else {
+          status = { ...status, running: true, url: 'http://127.0.0.1:7187', error: null };
+          resolve(status);
+        }
+      };
+    }),
+    stop: async () => (status = { ...status, running: false, url: null }),
+  };
+  return { core, release: () => release(), failNext: () => (fail = true) };
 }
 
-describe('proxy controller', () => {
-  it('starts on a real port, serves /health, stops, and reports every step', async () => {
-    const controller = controllerWith({});
-    const seen: ProxyStatus[] = [];
-    controller.onChange((s) => seen.push(s));
-    const started = await controller.start();
-    expect(started).toMatchObject({ running: true, error: null, busy: false });
-    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await fetch(`${started.url}/health`)).status).toBe(200);
-
-    const stopped = await controller.stop(0);
-    expect(stopped).toEqual({ running: false, url: null, error: null, busy: false });
-    await expect(fetch(`${started.url}/health`)).rejects.toThrow();
-    expect(seen.map((s) => [s.running, s.busy])).toEqual([[false, true], [true, false], [true, true], [false, false]]);
+describe('proxy controller (tray)', () => {
+  it('is busy while a start runs, then shows the running state', async () => {
+    const { core, release } = fakeCore();
+    const tray = createProxyController(core);
+    const seen: boolean[] = [];
+    tray.onChange(() => seen.push(tray.state().busy!));
+    const started = tray.start();
+    expect(tray.state()).toEqual({ running: false, url: null, error: null, busy: true });
+    release();
+    expect(await started).toMatchObject({ running: true });
+    expect(tray.state()).toEqual({ running: true, url: 'http://127.0.0.1:7187', error: null, busy: false });
+    expect(seen).toEqual([true, false]);
+    await tray.stop();
+    expect(tray.state()).toMatchObject({ running: false, url: null, busy: false });
   });
 
-  it('a double start runs one server; stop when stopped is a no-op', async () => {
-    const controller = controllerWith({});
-    const [a, b] = await Promise.all([controller.start(), controller.start()]);
-    expect(a.url).toBe(b.url);
-    await controller.stop(0);
-    expect((await controller.stop(0)).running).toBe(false);
+  it('a failed start resolves with the error in the status instead of rejecting', async () => {
+    const { core, release, failNext } = fakeCore();
+    const tray = createProxyController(core);
+    failNext();
+    const started = tray.start();
+    release();
+    expect(await started).toMatchObject({ running: false, error: 'port 7187 is already in use' });
+    expect(tray.state()).toMatchObject({ busy: false, error: 'port 7187 is already in use' });
   });
 
-  it('a config error becomes a one-line status, not a crash', async () => {
-    const controller = controllerWith({}, {});
-    const status = await controller.start();
-    expect(status.running).toBe(false);
-    expect(status.error).toMatch(/^MISTRAL_API_KEY is not set/);
-  });
-
-  it('a busy port is reported like headless mode does, and a later start can succeed', async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
-    const port = (blocker.address() as { port: number }).port;
-    const settings: DesktopSettings = { port };
-    const controller = controllerWith(settings);
-    expect((await controller.start()).error).toBe(`port ${port} is already in use`);
-    settings.port = 0;
-    const retry = await controller.start();
-    expect(retry).toMatchObject({ running: true, error: null });
+  it("re-renders on the core's proxy.status events (e.g. a restart after a port change)", async () => {
+    const { core } = fakeCore();
+    const tray = createProxyController(core);
+    let changes = 0;
+    const off = tray.onChange(() => changes++);
+    core.bus.emit('proxy.status', core.status());
+    await new Promise((r) => setImmediate(r));
+    expect(changes).toBe(1);
+    off();
+    core.bus.emit('proxy.status', core.status());
+    await new Promise((r) => setImmediate(r));
+    expect(changes).toBe(1);
   });
 });
