@@ -1,7 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
-import { ConfigError, type ProxyConfig } from '../config.js';
+import { ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
 import type { LogEntry, TimeRange } from '../contract/usage.js';
@@ -40,6 +40,8 @@ export class CoreService {
   private proxy: RunningProxy | null = null;
   private startedAt: number | null = null;
   private lastError: string | null = null;
+  /** Why the stored/env settings cannot be used right now (only tolerated when allowMissingKey). */
+  private configError: string | null = null;
   private readonly ledger: UsageLedger;
   private readonly budget: BudgetTracker;
   private readonly logger: Logger;
@@ -49,7 +51,16 @@ export class CoreService {
   private pricingOverrides: Settings['pricingOverrides'];
 
   constructor(private readonly opts: CoreOptions) {
-    this.config = this.loadConfig();
+    try {
+      this.config = this.loadConfig();
+    } catch (err) {
+      // In the app (and headless --ui) a bad setting must not keep the window from opening to fix it: run on
+      // defaults and answer requests with the problem until the settings are corrected.
+      if (!(err instanceof ConfigError) || !opts.allowMissingKey) throw err;
+      this.configError = err.message;
+      this.lastError = err.message;
+      this.config = this.fallbackConfig();
+    }
     this.logger = createFileLogger(this.config.dataDir);
     this.ledger = new UsageLedger(join(this.config.dataDir, 'usage.sqlite'), {
       onError: (err) => this.logger.error({ err: (err as Error).message }, 'usage record failed'),
@@ -75,6 +86,19 @@ export class CoreService {
       if (!(err instanceof ConfigError) || !this.opts.allowMissingKey || !/API key/i.test(err.message)) throw err;
       return { ...this.opts.settings.toProxyConfig({ ...this.opts.settings.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
     }
+  }
+
+  /** Defaults, keeping the listen address from the environment when that part is valid. */
+  private fallbackConfig(): ProxyConfig {
+    const env = this.opts.settings.env;
+    const base = { MISTRAL_API_KEY: 'missing', CCPROXY_DATA_DIR: env.CCPROXY_DATA_DIR || dirname(this.opts.settings.path) };
+    let config: ProxyConfig;
+    try {
+      config = configFromEnv({ ...base, CCPROXY_PORT: env.CCPROXY_PORT, CCPROXY_HOST: env.CCPROXY_HOST });
+    } catch {
+      config = configFromEnv(base);
+    }
+    return { ...config, apiKey: '' };
   }
 
   status(): ProxyStatus {
@@ -153,8 +177,10 @@ export class CoreService {
     let next: ProxyConfig;
     try {
       next = this.loadConfig();
+      this.configError = null;
     } catch (err) {
       this.lastError = (err as Error).message;
+      this.configError = this.lastError;
       this.bus.emit('settings.changed', view);
       this.bus.emit('proxy.status', this.status());
       return;
@@ -170,6 +196,7 @@ export class CoreService {
   }
 
   private admit(): ApiError | null {
+    if (this.configError) return new ApiError(400, 'invalid_request_error', `CCProxy settings need attention: ${this.configError}`);
     if (!this.config.apiKey) {
       return new ApiError(401, 'authentication_error', 'No Mistral API key is configured: set MISTRAL_API_KEY or enter a key in the CCProxy window');
     }
