@@ -46,6 +46,7 @@ export class CoreService {
   private readonly budget: BudgetTracker;
   private readonly logger: Logger;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private pending: LogEntry[] = [];
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Kept from the last settings view: pricing is needed on every request, the view is not cheap. */
   private pricingOverrides: Settings['pricingOverrides'];
@@ -167,6 +168,7 @@ export class CoreService {
   async close(graceMs = 10_000): Promise<void> {
     await this.stop(graceMs);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.flushRecords();
     this.logger.flush();
     this.ledger.close();
   }
@@ -208,13 +210,20 @@ export class CoreService {
   }
 
   private record(rec: RequestRecord): void {
-    const entry: LogEntry = toLogEntry(rec, this.pricingOverrides);
+    this.pending.push(toLogEntry(rec, this.pricingOverrides));
     // Off the response path: the client already has (or is about to get) its answer.
-    setImmediate(() => {
+    if (this.pending.length === 1) setImmediate(() => this.flushRecords());
+  }
+
+  /** Writes queued records; also run on close so a shutdown never drops the last requests. */
+  private flushRecords(): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const entry of batch) {
       this.ledger.record(entry);
       this.budget.add(entry.costUsd, entry.startedAt);
       this.bus.emit('request.finished', entry);
-    });
+    }
   }
 
   private schedulePrune(): void {
