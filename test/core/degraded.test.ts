@@ -38,21 +38,3 @@ describe('CoreService with unusable settings', () => {
   });
 });
 
-describe('CoreService shutdown', () => {
-  it('writes the records of requests that finished just before close', async () => {
-    const { startMockMistral } = await import('../mock-mistral/index.js');
-    const mock = await startMockMistral();
-    const dir = mkdtempSync(join(tmpdir(), 'ccproxy-close-'));
-    const env = { MISTRAL_API_KEY: mock.apiKey, MISTRAL_BASE_URL: mock.url, CCPROXY_PORT: '0' };
-    const first = new CoreService({ settings: openConfStore(dir, { env }), version: 't' });
-    const { url } = await first.start();
-    const ask = () => fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
-    await Promise.all([ask(), ask(), ask()]);
-    await first.close(0); // no tick in between: the records are still queued
-    const again = new CoreService({ settings: openConfStore(dir, { env }), version: 't' });
-    const recent = await again.handlers['logs.recent']({ limit: 10 });
-    expect(recent).toHaveLength(3);
-    await again.close(0);
-    await mock.close();
-  });
-});
