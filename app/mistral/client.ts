@@ -62,7 +62,8 @@ export class MistralClient {
         }
         return res;
       } catch (err) {
-        if (signal.aborted) throw new ApiError(499 as number, 'api_error', 'client closed the request');
+        // The caller aborted (its client left, or shutdown): it reads the reason from its own signal.
+        if (signal.aborted) throw err;
         const code = (err as { code?: string }).code ?? '';
         if (RETRYABLE_CODES.has(code) && attempt < this.retries) {
           await sleep(this.retryDelayMs * 2 ** attempt);

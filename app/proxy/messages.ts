@@ -64,7 +64,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
 
   if (req.max_tokens === 0) {
     // Anthropic allows max_tokens 0 to pre-warm a cache; nothing to generate, so nothing is sent upstream.
-    answerEmpty(ctx, req, model);
+    answerEmpty(ctx, model);
     return;
   }
 
@@ -124,7 +124,7 @@ function headerOf(res: UpstreamResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function answerEmpty(ctx: Context, req: AnthropicRequest, model: string): void {
+function answerEmpty(ctx: Context, model: string): void {
   ctx.body = {
     id: newMessageId(),
     type: 'message',
@@ -135,7 +135,6 @@ function answerEmpty(ctx: Context, req: AnthropicRequest, model: string): void {
     stop_sequence: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
   };
-  void req;
 }
 
 async function pipeStream(
