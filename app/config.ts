@@ -85,6 +85,10 @@ export function configFromEnv(env: Env = process.env): ProxyConfig {
     host,
     dataDir: env.CCPROXY_DATA_DIR?.trim() || join(homedir(), '.ccproxy'),
     authToken,
-    allowedHosts: (env.CCPROXY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    // An address the user bound on purpose is a fine Host; a rebinding attack arrives with a domain name instead.
+    allowedHosts: [
+      ...(env.CCPROXY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      ...(['0.0.0.0', '::', '[::]'].includes(host) ? [] : [host.toLowerCase().startsWith('[') || !host.includes(':') ? host.toLowerCase() : `[${host.toLowerCase()}]`]),
+    ],
   };
 }

@@ -172,3 +172,12 @@ describe('request log', () => {
     }
   });
 });
+
+describe('a deliberate non-loopback bind', () => {
+  it('accepts its own address as Host, still refuses other names', async () => {
+    const { configFromEnv } = await import('../../app/config.js');
+    expect(configFromEnv({ MISTRAL_API_KEY: 'k', CCPROXY_HOST: '192.168.1.20' }).allowedHosts).toEqual(['192.168.1.20']);
+    expect(configFromEnv({ MISTRAL_API_KEY: 'k', CCPROXY_HOST: '0.0.0.0' }).allowedHosts).toEqual([]);
+    expect(configFromEnv({ MISTRAL_API_KEY: 'k', CCPROXY_HOST: '127.0.0.1', CCPROXY_ALLOWED_HOSTS: 'Box.Lan' }).allowedHosts).toEqual(['box.lan', '127.0.0.1']);
+  });
+});
