@@ -26,7 +26,7 @@ function spawnServer(args: string[]): Promise<{ port: number; child: ChildProces
   // BENCH_PROFILE=dir writes a CPU profile of the proxy process there.
   const profile = args[0] === 'proxy' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const script = args[0] === 'passthrough' ? passthrough : serve;
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args.slice(args[0] === 'passthrough' ? 1 : 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args.slice(args[0] === 'passthrough' ? 1 : 0)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout!.once('data', (d: Buffer) => resolve({ port: Number(d.toString().trim().split('\n')[0]), child }));
@@ -47,6 +47,14 @@ function post(port: number, path: string, body: string): Promise<number> {
   });
 }
 
+/** CPU time (user + system, µs) a bench server has used so far, asked over its IPC channel. */
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve((m as { user: number; system: number }).user + (m as { user: number; system: number }).system));
+    child.send('cpu');
+  });
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
 
@@ -58,8 +66,8 @@ async function main() {
   const catalog = new ModelCatalog();
 
   console.log(`fixture: Claude Code 2.1.331 turn 2 (${(JSON.stringify(fixture.body).length / 1024).toFixed(0)} KiB request), ${ITERATIONS} interleaved iterations per mode`);
-  console.log('                 direct    passthrough floor      CCProxy      CCProxy added     CCProxy/');
-  console.log('mode             median    median   added     median   added   p95 added   direct');
+  console.log('                 direct    passthrough floor         CCProxy              CCProxy added       CCProxy/');
+  console.log('mode             median    median   added   cpu/req    median   cpu/req    median   p95      direct');
   const small: AnthropicRequest = { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'Say hi.' }] };
   const cases: Array<[string, AnthropicRequest, boolean]> = [
     ['small', small, false],
@@ -67,11 +75,11 @@ async function main() {
     ['cc 48KiB', fixture.body, false],
     ['cc 48KiB sse', fixture.body, true],
   ];
-  const row = (label: string, direct: number[], floorMs: number[], viaProxy: number[]) => {
+  const row = (label: string, direct: number[], floorMs: number[], viaProxy: number[], floorCpu: number, proxyCpu: number) => {
     const addedFloor = floorMs.map((f, i) => f - direct[i]);
     const added = viaProxy.map((p, i) => p - direct[i]);
     const ms = (x: number) => x.toFixed(3).padStart(8);
-    console.log(`${label.padEnd(14)}${ms(median(direct))}  ${ms(median(floorMs))}${ms(median(addedFloor))}  ${ms(median(viaProxy))}${ms(median(added))}  ${ms(p95(added))}  ${(median(viaProxy) / median(direct)).toFixed(2).padStart(6)}x`);
+    console.log(`${label.padEnd(14)}${ms(median(direct))}  ${ms(median(floorMs))}${ms(median(addedFloor))}${ms(floorCpu)}  ${ms(median(viaProxy))}${ms(proxyCpu)}  ${ms(median(added))}${ms(p95(added))}  ${(median(viaProxy) / median(direct)).toFixed(2).padStart(6)}x`);
   };
   for (const [label, body, stream] of cases) {
     const anthropic = JSON.stringify({ ...body, stream });
@@ -80,7 +88,10 @@ async function main() {
     const direct: number[] = [];
     const floorMs: number[] = [];
     const viaProxy: number[] = [];
+    let floorCpu = 0;
+    let proxyCpu = 0;
     for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+      if (i === WARMUP) [floorCpu, proxyCpu] = [await cpuOf(floor.child), await cpuOf(proxy.child)];
       const d = await post(upPort, '/v1/chat/completions', mistral);
       const f = await post(floor.port, '/v1/chat/completions', mistral);
       const p = await post(proxy.port, '/v1/messages?beta=true', anthropic);
@@ -90,9 +101,12 @@ async function main() {
         viaProxy.push(p);
       }
     }
-    row(label, direct, floorMs, viaProxy);
+    floorCpu = (await cpuOf(floor.child)) - floorCpu;
+    proxyCpu = (await cpuOf(proxy.child)) - proxyCpu;
+    row(label, direct, floorMs, viaProxy, floorCpu / ITERATIONS / 1000, proxyCpu / ITERATIONS / 1000);
   }
-  console.log('(ms; "added" = median of per-iteration differences against the direct request of the same iteration)');
+  console.log('(ms. "added" = median of per-iteration differences against the direct request of the same iteration;');
+  console.log(' cpu/req = CPU time the server process spent per request, from process.cpuUsage(): immune to scheduling noise)');
   floor.child.kill();
   proxy.child.kill();
   upstream.child.kill();

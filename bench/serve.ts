@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configFromEnv } from '../app/config.js';
 import { CoreService } from '../app/core/service.js';
+import { startProxy } from '../app/proxy/server.js';
 import { openConfStore } from '../app/settings/store.js';
 
 const completion = JSON.stringify({
@@ -34,10 +36,21 @@ if (process.argv[2] === 'upstream') {
   // The whole core, as users run it: settings store, usage ledger (SQLite), budgets, event bus, log file.
   const dataDir = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
   const env = { MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${process.argv[3]}/v1`, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: dataDir };
-  const core = new CoreService({ settings: openConfStore(dataDir, { env }), version: 'bench' });
-  await core.start();
-  console.log(core.status().port);
+  if (process.env.BENCH_BARE) {
+    // Only the proxy (no settings store, ledger or log), to see what the core's bookkeeping costs.
+    const config = configFromEnv(env);
+    console.log((await startProxy({ config: () => config, version: 'bench' })).port);
+  } else {
+    const core = new CoreService({ settings: openConfStore(dataDir, { env }), version: 'bench' });
+    await core.start();
+    console.log(core.status().port);
+  }
 }
 
 // A clean exit on SIGTERM lets `--cpu-prof` write its profile when the benchmark is profiled.
 process.on('SIGTERM', () => process.exit(0));
+
+// The benchmark asks for CPU time over IPC, to report cost per request independent of scheduling noise.
+process.on('message', (m) => {
+  if (m === 'cpu') process.send?.(process.cpuUsage());
+});

@@ -191,7 +191,10 @@ async function pipeStream(
   try {
     upstream.body.setEncoding('utf8');
     for await (const text of upstream.body) {
+      // One upstream read often yields several Anthropic events: send them in one write, not one syscall each.
+      res.cork();
       parser.feed(text as string);
+      process.nextTick(() => res.uncork());
       if (upstreamError) break;
     }
     if (upstreamError) write(translator.error('api_error', `Mistral API: ${upstreamError}`));
