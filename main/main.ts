@@ -135,6 +135,8 @@ function run(core: CoreService): void {
     const image = nativeImage.createFromPath(asset(process.platform === 'darwin' ? 'tray-Template.png' : 'tray.png'));
     tray = new Tray(image);
     if (process.platform === 'win32') tray.on('click', openWindow);
+    // The stored setting is the source of truth: make the OS agree at every launch, not only when it changes.
+    applyAutoLaunch(autoLaunch, (await core.handlers['settings.get']()).settings.autoLaunch, logError('cannot change start-at-login'));
     renderTray();
     const atLogin = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
     if (!atLogin) openWindow();
