@@ -29,10 +29,13 @@ export function createHttpCoreApi(opts: HttpCoreApiOptions = {}): CoreApi {
   let source: EventSourceLike | null = null;
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
 
+  const attached = new Set<EventName>();
   const ensureSource = (event: EventName) => {
     if (!opts.eventSource) throw new Error('no EventSource available for live events');
     source ??= opts.eventSource(`${base}/events`);
-    if (listeners.get(event)!.size === 1) {
+    // One EventSource listener per event name for the client's lifetime; subscribers come and go in `listeners`.
+    if (!attached.has(event)) {
+      attached.add(event);
       source.addEventListener(event, (ev) => {
         const payload = JSON.parse(ev.data) as never;
         for (const l of listeners.get(event) ?? []) l(payload);

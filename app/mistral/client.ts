@@ -107,6 +107,9 @@ export class MistralClient {
       stream.once('error', onError);
       stream.once('response', (res: { statusCode: number; headers: IncomingHttpHeaders }) => {
         stream.off('error', onError);
+        // Readers see errors through their own listeners; this one only keeps an error emitted after the body was
+        // consumed (e.g. an abort signal firing late) from crashing the process as an unhandled 'error' event.
+        stream.on('error', () => undefined);
         resolve({ status: res.statusCode, headers: res.headers, body: stream });
       });
     });

@@ -30,8 +30,17 @@ export class UpstreamModels {
   }
 
   private async fetch(): Promise<ModelEntry[]> {
-    const res = await this.client.open('GET', '/models', undefined, AbortSignal.timeout(10_000));
-    const text = await readText(res.body);
+    // An own controller, cleared once the body is read: a timeout signal left armed would abort a finished request.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 10_000);
+    let text: string;
+    let res;
+    try {
+      res = await this.client.open('GET', '/models', undefined, controller.signal);
+      text = await readText(res.body);
+    } finally {
+      clearTimeout(timer);
+    }
     if (res.status !== 200) throw new Error(`Mistral /models answered ${res.status}`);
     const data = (JSON.parse(text) as { data?: Array<UpstreamModelCard & { created?: number; name?: string | null; description?: string }> }).data ?? [];
     this.catalog.update(data);

@@ -1,0 +1,110 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { BudgetBanner } from './components/BudgetBanner.js';
+import { DashboardTab } from './components/dashboard/DashboardTab.js';
+import { LiveLogTab } from './components/log/LiveLogTab.js';
+import { useLiveLog } from './components/log/useLiveLog.js';
+import { SettingsTab } from './components/settings/SettingsTab.js';
+import { StatusHeader } from './components/StatusHeader.js';
+import { SettingsProvider, useSettings } from './settings-context.js';
+
+const TABS = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'log', label: 'Live log' },
+  { id: 'settings', label: 'Settings' },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
+
+const fromHash = (): TabId | null => {
+  const h = location.hash.replace(/^#/, '');
+  return TABS.some((t) => t.id === h) ? (h as TabId) : null;
+};
+
+export function App() {
+  return (
+    <SettingsProvider>
+      <Shell />
+    </SettingsProvider>
+  );
+}
+
+function Shell() {
+  const [tab, setTab] = useState<TabId>(() => fromHash() ?? 'dashboard');
+  const log = useLiveLog();
+  const { view } = useSettings();
+  const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+
+  // First run without a key: open Settings (unless the URL asked for a tab).
+  const decided = useRef(fromHash() !== null);
+  useEffect(() => {
+    if (decided.current || !view) return;
+    decided.current = true;
+    if (!view.apiKey.set) setTab('settings');
+  }, [view]);
+
+  useEffect(() => {
+    const onHash = () => {
+      const t = fromHash();
+      if (t) setTab(t);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+
+  const select = (t: TabId, focus = false) => {
+    decided.current = true;
+    setTab(t);
+    history.replaceState(null, '', `#${t}`);
+    if (focus) tabRefs.current[t]?.focus();
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    const i = TABS.findIndex((t) => t.id === tab);
+    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : null;
+    if (next === null) return;
+    e.preventDefault();
+    select(TABS[(next + TABS.length) % TABS.length].id, true);
+  };
+
+  return (
+    <div className="app">
+      <StatusHeader />
+      <nav className="tabs" role="tablist" aria-label="Sections" onKeyDown={onKey}>
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              tabRefs.current[t.id] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            className={tab === t.id ? 'tab active' : 'tab'}
+            onClick={() => select(t.id)}
+          >
+            {t.label}
+            {t.id === 'log' && log.rows.length > 0 && <span className="tab-count">{log.rows.length}</span>}
+          </button>
+        ))}
+      </nav>
+      <BudgetBanner />
+      {view && !view.apiKey.set && tab !== 'settings' && (
+        <div className="banners">
+          <div className="banner banner-warn" role="status">
+            <strong>No Mistral API key yet.</strong> Requests are refused until you add one.
+            <button type="button" className="btn small" onClick={() => select('settings')}>
+              Open Settings
+            </button>
+          </div>
+        </div>
+      )}
+      <main className="panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'dashboard' && <DashboardTab />}
+        {tab === 'log' && <LiveLogTab log={log} />}
+        {tab === 'settings' && <SettingsTab />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import { useEffect, useState } from 'react';
+import type { BudgetState } from '../../../app/contract/usage.js';
+import { api } from '../api.js';
+import { percent, usd } from '../format.js';
+import { useDebounced, useEvent } from '../hooks.js';
+import { useSettings } from '../settings-context.js';
+
+// A banner when a budget reaches 80% (the core's 'budget.warning'), also shown for a budget already past 80% when
+// the window opens (the event fires once per period). Dismissed per period and limit.
+
+const WARN_AT = 0.8;
+const keyOf = (s: BudgetState) => `${s.period}:${s.limitUsd}`;
+
+export function BudgetBanner() {
+  const [states, setStates] = useState<Record<string, BudgetState>>({});
+  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
+  const { view } = useSettings();
+  const refuse = view?.settings.budgets.refuseOverLimit ?? false;
+
+  const add = (list: BudgetState[]) =>
+    setStates((prev) => {
+      const next = { ...prev };
+      for (const s of list) if (s.fraction >= WARN_AT) next[s.period] = s;
+      return next;
+    });
+
+  const refresh = () => void api.invoke('budget.state', undefined).then(add, () => undefined);
+  const refreshSoon = useDebounced(refresh, 500);
+  useEvent('budget.warning', (s) => add([s]));
+  // Keeps a shown banner's numbers current as spending goes on.
+  useEvent('request.finished', refreshSoon);
+  useEffect(refresh, []);
+  // A raised limit can bring a budget back under 80%: drop stale warnings when the settings change.
+  useEffect(() => {
+    if (!view) return;
+    const { dailyUsd, monthlyUsd } = view.settings.budgets;
+    setStates((prev) => {
+      const next = { ...prev };
+      if (next.day && next.day.limitUsd !== dailyUsd) delete next.day;
+      if (next.month && next.month.limitUsd !== monthlyUsd) delete next.month;
+      return next;
+    });
+  }, [view]);
+
+  const shown = Object.values(states).filter((s) => !dismissed.has(keyOf(s)));
+  if (shown.length === 0) return null;
+  return (
+    <div className="banners">
+      {shown.map((s) => {
+        const name = s.period === 'day' ? 'Daily' : 'Monthly';
+        const over = s.fraction >= 1;
+        return (
+          <div key={s.period} role="alert" className={`banner ${over ? 'banner-bad' : 'banner-warn'}`}>
+            <strong>
+              {name} budget {over ? 'reached' : 'warning'}:
+            </strong>{' '}
+            {percent(s.fraction, 0)} used ({usd(s.spentUsd)} of {usd(s.limitUsd)}).{' '}
+            {over ? (refuse ? 'New requests are refused until the period ends or you raise the limit.' : 'Requests still go through (refusal is off).') : ''}
+            <button type="button" className="btn ghost small" onClick={() => setDismissed((d) => new Set(d).add(keyOf(s)))} aria-label={`Dismiss ${name.toLowerCase()} budget warning`}>
+              ✕
+            </button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import type { RangePreset } from '../../../../app/contract/usage.js';
+import { useDebounced, useEvent, useInvoke } from '../../hooks.js';
+import { BudgetBars } from './BudgetBars.js';
+import { ExportButtons } from './ExportButtons.js';
+import { Latency, ModelTable, TopSessions } from './Tables.js';
+import { Totals } from './Totals.js';
+import { UsageChart } from './UsageChart.js';
+
+const RANGES: { value: RangePreset; label: string }[] = [
+  { value: 'today', label: 'Today' },
+  { value: '7d', label: '7 days' },
+  { value: '30d', label: '30 days' },
+];
+
+export function DashboardTab() {
+  const [preset, setPreset] = useState<RangePreset>('7d');
+  const report = useInvoke('usage.report', { preset }, preset);
+  const budgets = useInvoke('budget.state', undefined);
+  // New requests and settings (currency, budgets, prices) refresh the numbers, at most a few times a second.
+  const refresh = useDebounced(() => {
+    report.reload();
+    budgets.reload();
+  }, 250);
+  useEvent('request.finished', refresh);
+  useEvent('settings.changed', refresh);
+  useEvent('budget.warning', refresh);
+
+  const r = report.data;
+  const currency = r ? { currency: r.currency, eurPerUsd: r.eurPerUsd } : { currency: 'USD' as const, eurPerUsd: 1 };
+  return (
+    <section className="panel-body" aria-labelledby="dash-heading">
+      <div className="section-head">
+        <h2 id="dash-heading">Dashboard</h2>
+        <fieldset className="segmented" aria-label="Range">
+          <legend className="sr-only">Range</legend>
+          {RANGES.map((o) => (
+            <label key={o.value} className={preset === o.value ? 'active' : undefined}>
+              <input type="radio" name="range" value={o.value} checked={preset === o.value} onChange={() => setPreset(o.value)} />
+              {o.label}
+            </label>
+          ))}
+        </fieldset>
+        <ExportButtons preset={preset} />
+      </div>
+      {report.error && <p role="alert" className="error">Could not load usage: {report.error}</p>}
+      {r && (
+        <>
+          <Totals report={r} currency={currency} />
+          <div className="dash-grid">
+            <section className="card span-4" aria-labelledby="chart-heading">
+              <h3 id="chart-heading">Cost and requests by day</h3>
+              <UsageChart days={r.byDay} currency={currency} />
+            </section>
+            <section className="card span-2" aria-labelledby="budget-heading">
+              <h3 id="budget-heading">Budgets</h3>
+              {budgets.error ? <p className="error">{budgets.error}</p> : <BudgetBars states={budgets.data ?? []} />}
+              <h3 className="subhead" id="latency-heading">Latency</h3>
+              <Latency latency={r.latency} />
+            </section>
+            <section className="card span-3" aria-label="By Mistral model">
+              <ModelTable title="By Mistral model" rows={r.byModel} currency={currency} />
+            </section>
+            <section className="card span-3" aria-label="By client model">
+              <ModelTable title="By client model" rows={r.byClientModel} currency={currency} />
+            </section>
+            <section className="card span-6" aria-label="Top sessions">
+              <TopSessions sessions={r.topSessions} currency={currency} />
+            </section>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

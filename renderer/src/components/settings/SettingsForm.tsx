@@ -1,0 +1,203 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { ModelOption } from '../../../../app/contract/api.js';
+import type { Currency, SettingsView } from '../../../../app/contract/settings.js';
+import { api, apiMode, errorMessage } from '../../api.js';
+import { buildPatch, problemsByField, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
+import { Field } from './Field.js';
+import { ModelSelect } from './ModelSelect.js';
+import { PricingEditor } from './PricingEditor.js';
+
+interface Props {
+  view: SettingsView;
+  models: ModelOption[];
+  modelsError: string | null;
+  onView: (v: SettingsView) => void;
+}
+
+export function SettingsForm({ view, models, modelsError, onView }: Props) {
+  const [draft, setDraft] = useState<Draft>(() => toDraft(view.settings));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const patch = useMemo(() => buildPatch(draft, view), [draft, view]);
+  const dirty = Object.keys(patch).length > 0;
+
+  // A change from elsewhere (another window, a save) resets the form unless the user is in the middle of editing.
+  const dirtyRef = useRef(dirty);
+  dirtyRef.current = dirty;
+  useEffect(() => {
+    if (!dirtyRef.current) setDraft(toDraft(view.settings));
+  }, [view]);
+
+  const problems = useMemo(() => (error ? problemsByField(error) : {}), [error]);
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
+    setDraft((d) => ({ ...d, [k]: v }));
+    setSaved(false);
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!dirty) return;
+    setSaving(true);
+    setError(null);
+    setSaved(false);
+    try {
+      const next = await api.invoke('settings.update', patch);
+      setDraft(toDraft(next.settings));
+      onView(next);
+      setSaved(true);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const discard = () => {
+    setDraft(toDraft(view.settings));
+    setError(null);
+    setSaved(false);
+  };
+
+  const src = view.sources;
+  const f = (k: FieldKey) => problems[k];
+  const text = (k: 'baseUrl' | 'maxTokens' | 'port' | 'host' | 'dailyUsd' | 'monthlyUsd' | 'logRetentionDays' | 'eurPerUsd', extra: Record<string, unknown> = {}) =>
+    (a11y: Record<string, unknown>) => <input {...a11y} {...extra} value={draft[k]} onChange={(e) => set(k, e.target.value)} />;
+
+  return (
+    <form className="settings-form" onSubmit={submit} noValidate aria-label="Settings">
+      <fieldset className="card">
+        <legend>Mistral</legend>
+        <div className="grid">
+          <Field id="baseUrl" label="Base URL" source={src.baseUrl} envVar={SETTING_ENV.baseUrl} error={f('baseUrl')} wide hint="Mistral's API, including /v1.">
+            {text('baseUrl', { type: 'url', spellCheck: false })}
+          </Field>
+          <Field
+            id="defaultModel"
+            label="Default model"
+            source={src.defaultModel}
+            envVar={SETTING_ENV.defaultModel}
+            error={f('defaultModel') ?? (modelsError ? `Could not load the model list: ${modelsError}` : undefined)}
+            hint="Serves unknown claude-* names (and sonnet, unless mapped below)."
+          >
+            {(a11y) => <ModelSelect a11y={a11y} value={draft.defaultModel} models={models} onChange={(v) => set('defaultModel', v)} />}
+          </Field>
+          <Field id="maxTokens" label="Max tokens" source={src.maxTokens} envVar={SETTING_ENV.maxTokens} error={f('maxTokens')} hint="Upper bound for a request's max_tokens.">
+            {text('maxTokens', { type: 'number', inputMode: 'numeric' })}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>Claude tier → Mistral model</legend>
+        {src.tiers === 'env' && <p className="field-note">One or more tiers are set by {TIER_ENV}; an environment value wins over what you save here.</p>}
+        <div className="grid three">
+          {(['haiku', 'sonnet', 'opus'] as const).map((t) => (
+            <Field
+              key={t}
+              id={`tier-${t}`}
+              label={`${t[0].toUpperCase()}${t.slice(1)} model`}
+              error={f(t)}
+              hint={`claude-*${t}* requests${t === 'sonnet' ? '; follows the default model until you pick another' : ''}.`}
+            >
+              {(a11y) => <ModelSelect a11y={a11y} value={draft[t]} models={models} onChange={(v) => set(t, v)} />}
+            </Field>
+          ))}
+        </div>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>Proxy</legend>
+        <div className="grid">
+          <Field
+            id="port"
+            label="Port"
+            source={src.port}
+            envVar={SETTING_ENV.port}
+            error={f('port')}
+            hint={apiMode() === 'http' ? 'The listener restarts on the new port; this page then moves there too.' : 'The listener restarts on the new port.'}
+          >
+            {text('port', { type: 'number', inputMode: 'numeric' })}
+          </Field>
+          <Field id="host" label="Host" source={src.host} envVar={SETTING_ENV.host} error={f('host')} hint="Keep 127.0.0.1 unless you know why.">
+            {text('host', { spellCheck: false })}
+          </Field>
+          <Field id="autoLaunch" label="Start at login" source={src.autoLaunch} error={f('autoLaunch')} hint={apiMode() === 'http' ? 'Applies to the desktop app.' : undefined}>
+            {(a11y) => (
+              <span className="switch">
+                <input {...a11y} type="checkbox" role="switch" checked={draft.autoLaunch} onChange={(e) => set('autoLaunch', e.target.checked)} />
+                <span aria-hidden="true">{draft.autoLaunch ? 'On' : 'Off'}</span>
+              </span>
+            )}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>Budgets (USD)</legend>
+        <div className="grid">
+          <Field id="dailyUsd" label="Daily budget (USD)" source={src.budgets} error={f('dailyUsd')} hint="Blank for no limit. You are warned at 80%.">
+            {text('dailyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
+          </Field>
+          <Field id="monthlyUsd" label="Monthly budget (USD)" error={f('monthlyUsd')} hint="Blank for no limit.">
+            {text('monthlyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
+          </Field>
+          <Field id="refuseOverLimit" label="Refuse requests over the limit" error={f('refuseOverLimit')} hint="Otherwise over-limit requests still go through.">
+            {(a11y) => (
+              <span className="switch">
+                <input {...a11y} type="checkbox" role="switch" checked={draft.refuseOverLimit} onChange={(e) => set('refuseOverLimit', e.target.checked)} />
+                <span aria-hidden="true">{draft.refuseOverLimit ? 'On' : 'Off'}</span>
+              </span>
+            )}
+          </Field>
+        </div>
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>Usage and costs</legend>
+        <div className="grid">
+          <Field id="logRetentionDays" label="Keep usage records (days)" source={src.logRetentionDays} error={f('logRetentionDays')} hint="0 keeps everything.">
+            {text('logRetentionDays', { type: 'number', inputMode: 'numeric' })}
+          </Field>
+          <Field id="currency" label="Show costs in" source={src.currency} error={f('currency')}>
+            {(a11y) => (
+              <select {...a11y} value={draft.currency} onChange={(e) => set('currency', e.target.value as Currency)}>
+                <option value="USD">USD ($)</option>
+                <option value="EUR">EUR (€)</option>
+              </select>
+            )}
+          </Field>
+          <Field id="eurPerUsd" label="EUR per 1 USD" source={src.eurPerUsd} error={f('eurPerUsd')} hint="Your own rate; the default is a placeholder.">
+            {text('eurPerUsd', { inputMode: 'decimal' })}
+          </Field>
+        </div>
+        <h4 className="subhead">
+          Price overrides <span className="source-inline">({src.pricingOverrides})</span>
+        </h4>
+        <PricingEditor rows={draft.prices} onChange={(rows) => set('prices', rows)} error={f('prices')} version={view.settings.pricingOverrides} />
+      </fieldset>
+
+      <div className={`save-bar${dirty || error ? ' floating' : ''}`}>
+        {error && (
+          <p className="error save-error" role="alert">
+            {error}
+          </p>
+        )}
+        {saved && !dirty && !error && (
+          <p className="ok" role="status">
+            Saved. Changes apply to the next request.
+          </p>
+        )}
+        {dirty && !error && <p className="muted">Unsaved changes</p>}
+        <div className="save-actions">
+          <button type="button" className="btn ghost" onClick={discard} disabled={!dirty || saving}>
+            Discard changes
+          </button>
+          <button type="submit" className="btn primary" disabled={!dirty || saving}>
+            {saving ? 'Saving…' : 'Save settings'}
+          </button>
+        </div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,159 @@
+import type { Currency, Settings, SettingsPatch, SettingsView } from '../../../../app/contract/settings.js';
+
+// The settings form keeps what the user types as strings (so a half-typed number is not rewritten under their
+// fingers) and turns it into a SettingsPatch of the changed, editable fields on save. The core validates; its
+// message is mapped back to fields by `problemsByField`.
+
+export interface PriceDraft { model: string; input: string; output: string; cachedInput: string }
+
+export interface Draft {
+  baseUrl: string;
+  defaultModel: string;
+  maxTokens: string;
+  haiku: string;
+  sonnet: string;
+  opus: string;
+  port: string;
+  host: string;
+  autoLaunch: boolean;
+  dailyUsd: string;
+  monthlyUsd: string;
+  refuseOverLimit: boolean;
+  logRetentionDays: string;
+  currency: Currency;
+  eurPerUsd: string;
+  prices: PriceDraft[];
+}
+
+/** Env var per top-level setting (as the core reads them; see README "Configuration"). */
+export const SETTING_ENV: Partial<Record<keyof Settings, string>> = {
+  baseUrl: 'MISTRAL_BASE_URL',
+  defaultModel: 'MISTRAL_MODEL',
+  maxTokens: 'MISTRAL_MAX_TOKENS',
+  port: 'CCPROXY_PORT',
+  host: 'CCPROXY_HOST',
+};
+export const TIER_ENV = 'CCPROXY_HAIKU_MODEL / CCPROXY_SONNET_MODEL / CCPROXY_OPUS_MODEL';
+
+const num = (v: number | null) => (v === null ? '' : String(v));
+
+export function toDraft(s: Settings): Draft {
+  return {
+    baseUrl: s.baseUrl,
+    defaultModel: s.defaultModel,
+    maxTokens: String(s.maxTokens),
+    haiku: s.tiers.haiku,
+    sonnet: s.tiers.sonnet,
+    opus: s.tiers.opus,
+    port: String(s.port),
+    host: s.host,
+    autoLaunch: s.autoLaunch,
+    dailyUsd: num(s.budgets.dailyUsd),
+    monthlyUsd: num(s.budgets.monthlyUsd),
+    refuseOverLimit: s.budgets.refuseOverLimit,
+    logRetentionDays: String(s.logRetentionDays),
+    currency: s.currency,
+    eurPerUsd: String(s.eurPerUsd),
+    prices: Object.entries(s.pricingOverrides).map(([model, p]) => ({
+      model,
+      input: String(p.input),
+      output: String(p.output),
+      cachedInput: p.cachedInput === undefined ? '' : String(p.cachedInput),
+    })),
+  };
+}
+
+/**
+ * A number as typed. Text that is not a number is sent as the text itself, so the core's message quotes what the
+ * user typed ("must be a whole number from 1 to 1000000 (got \"12x\")") instead of a silent null.
+ */
+const parseNum = (s: string): number => {
+  const t = s.trim();
+  const n = t === '' ? Number.NaN : Number(t);
+  return Number.isFinite(n) ? n : (t as unknown as number);
+};
+/** Blank means "no limit" (null). */
+const parseLimit = (s: string): number | null => (s.trim() === '' ? null : parseNum(s));
+
+function prices(rows: PriceDraft[]): Settings['pricingOverrides'] {
+  const out: Settings['pricingOverrides'] = {};
+  for (const r of rows) {
+    if (!r.model.trim() && !r.input.trim() && !r.output.trim() && !r.cachedInput.trim()) continue; // an empty new row
+    out[r.model.trim()] = {
+      input: parseNum(r.input),
+      output: parseNum(r.output),
+      ...(r.cachedInput.trim() ? { cachedInput: parseNum(r.cachedInput) } : {}),
+    };
+  }
+  return out;
+}
+
+/** The changed fields that are not set by the environment. */
+export function buildPatch(d: Draft, view: SettingsView): SettingsPatch {
+  const s = view.settings;
+  const editable = (k: keyof Settings) => view.sources[k] !== 'env';
+  const patch: SettingsPatch = {};
+  const scalar = <K extends 'baseUrl' | 'defaultModel' | 'host' | 'currency'>(k: K, v: Settings[K]) => {
+    if (editable(k) && v !== s[k]) patch[k] = v;
+  };
+  const numeric = <K extends 'maxTokens' | 'port' | 'logRetentionDays' | 'eurPerUsd'>(k: K, raw: string) => {
+    const v = parseNum(raw);
+    if (editable(k) && v !== s[k]) patch[k] = v;
+  };
+  scalar('baseUrl', d.baseUrl.trim());
+  scalar('defaultModel', d.defaultModel);
+  numeric('maxTokens', d.maxTokens);
+  numeric('port', d.port);
+  scalar('host', d.host.trim());
+  numeric('logRetentionDays', d.logRetentionDays);
+  scalar('currency', d.currency);
+  numeric('eurPerUsd', d.eurPerUsd);
+  if (d.autoLaunch !== s.autoLaunch) patch.autoLaunch = d.autoLaunch;
+
+  const tiers: NonNullable<SettingsPatch['tiers']> = {};
+  for (const t of ['haiku', 'sonnet', 'opus'] as const) if (d[t] !== s.tiers[t]) tiers[t] = d[t];
+  if (Object.keys(tiers).length) patch.tiers = tiers;
+
+  const budgets: NonNullable<SettingsPatch['budgets']> = {};
+  const daily = parseLimit(d.dailyUsd);
+  const monthly = parseLimit(d.monthlyUsd);
+  if (daily !== s.budgets.dailyUsd) budgets.dailyUsd = daily;
+  if (monthly !== s.budgets.monthlyUsd) budgets.monthlyUsd = monthly;
+  if (d.refuseOverLimit !== s.budgets.refuseOverLimit) budgets.refuseOverLimit = d.refuseOverLimit;
+  if (Object.keys(budgets).length) patch.budgets = budgets;
+
+  const p = prices(d.prices);
+  if (JSON.stringify(p) !== JSON.stringify(s.pricingOverrides)) patch.pricingOverrides = p;
+  return patch;
+}
+
+/** Which form field a core problem path ("maxTokens", "tiers.haiku", "pricingOverrides.x.input") belongs to. */
+export type FieldKey = keyof Omit<Draft, 'prices'> | 'prices';
+
+const PATH_TO_FIELD: Record<string, FieldKey> = {
+  baseUrl: 'baseUrl', defaultModel: 'defaultModel', maxTokens: 'maxTokens', port: 'port', host: 'host',
+  autoLaunch: 'autoLaunch', logRetentionDays: 'logRetentionDays', currency: 'currency', eurPerUsd: 'eurPerUsd',
+  'tiers.haiku': 'haiku', 'tiers.sonnet': 'sonnet', 'tiers.opus': 'opus',
+  'budgets.dailyUsd': 'dailyUsd', 'budgets.monthlyUsd': 'monthlyUsd', 'budgets.refuseOverLimit': 'refuseOverLimit',
+};
+
+const TOP_LEVEL = ['baseUrl', 'defaultModel', 'maxTokens', 'tiers', 'port', 'host', 'autoLaunch', 'budgets', 'logRetentionDays', 'pricingOverrides', 'currency', 'eurPerUsd', 'apiKey', 'patch'];
+
+/**
+ * Splits the core's "Invalid settings: maxTokens must be …; tiers.haiku is …" into per-field messages. Anything
+ * it cannot place stays in the summary only (the summary always shows the whole message).
+ */
+export function problemsByField(message: string): Partial<Record<FieldKey, string>> {
+  const out: Partial<Record<FieldKey, string>> = {};
+  const m = /^[^:]*settings[^:]*:\s*(.*)$/is.exec(message);
+  if (!m) return out;
+  // Split only where a known setting name starts the next problem (a quoted value may contain "; ").
+  for (const part of m[1].split(new RegExp(`;\\s+(?=(?:${TOP_LEVEL.join('|')})[\\s.])`))) {
+    const sp = /^([A-Za-z][\w.-]*)\s+(.*)$/s.exec(part.trim());
+    if (!sp) continue;
+    const [, path, text] = sp;
+    const field = path.startsWith('pricingOverrides') ? 'prices' : PATH_TO_FIELD[path];
+    if (field && !out[field]) out[field] = path.startsWith('pricingOverrides.') ? `${path.slice('pricingOverrides.'.length)} ${text}` : text;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { chats, expect, proxied, test } from './fixtures.js';
+
+test.describe('first run, no key', () => {
+  test.use({ keySource: 'none' });
+
+  test('enter a key, save: the view shows only its last 4 characters, never the key; test it; remove it', async ({ page, stack, mock, openApp, shot }) => {
+    await openApp();
+    // Without a key the app opens on Settings.
+    await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true');
+    const keyStatus = page.getByRole('status', { name: 'API key status' });
+    await expect(keyStatus).toHaveText('Not set');
+    // The proxy refuses until a key is set.
+    expect((await proxied(stack)).status).toBe(401);
+
+    // A wrong key tested before saving: "bad key", and nothing is stored.
+    await page.getByLabel('Mistral API key').fill('wrong-key-0000');
+    await page.getByRole('button', { name: 'Test key' }).click();
+    await expect(page.getByRole('status', { name: 'Key test result' })).toContainText('Bad key');
+    await expect(keyStatus).toHaveText('Not set');
+
+    await page.getByLabel('Mistral API key').fill(mock.apiKey);
+    await page.getByRole('button', { name: 'Save key' }).click();
+    await expect(keyStatus).toHaveText(`Set, ends in …${mock.apiKey.slice(-4)}`);
+    await expect(page.getByLabel('Mistral API key')).toHaveValue('');
+    expect(await page.content()).not.toContain(mock.apiKey);
+
+    // "Test key" with nothing typed tests the stored key.
+    await page.getByRole('button', { name: 'Test key' }).click();
+    await expect(page.getByRole('status', { name: 'Key test result' })).toContainText('Key OK');
+    expect(await page.content()).not.toContain(mock.apiKey);
+    await shot('settings');
+
+    // The key works at once.
+    expect((await proxied(stack)).status).toBe(200);
+    expect(chats(mock).at(-1)!.headers.authorization).toBe(`Bearer ${mock.apiKey}`);
+
+    await page.getByRole('button', { name: 'Remove key' }).click();
+    await expect(keyStatus).toHaveText('Not set');
+    expect((await proxied(stack)).status).toBe(401);
+  });
+});
+
+test('the default model picked in the list is what the next proxied request uses upstream', async ({ page, stack, mock, openApp }) => {
+  await openApp('settings');
+  const picker = page.getByLabel('Default model');
+  await expect(picker).toHaveValue('mistral-large-latest');
+  // Populated from models.list, with capability badges.
+  await expect(picker.locator('option[value="devstral-2512"]')).toHaveCount(1);
+  await expect(picker.locator('option[value="mistral-small-2603"]')).toContainText('vision, reasoning');
+  await picker.selectOption('devstral-2512');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved. Changes apply to the next request.')).toBeVisible();
+  await expect(page.locator('.field', { has: page.getByLabel('Default model') }).locator('.source')).toHaveText('stored');
+  expect((await stack.api.invoke('settings.get', undefined)).settings.defaultModel).toBe('devstral-2512');
+
+  expect((await proxied(stack, { model: 'claude-sonnet-4-5' })).status).toBe(200);
+  expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('devstral-2512');
+  // The sonnet tier follows the default model until one is picked.
+  await expect(page.getByLabel('Sonnet model')).toHaveValue('devstral-2512');
+
+  // A tier mapping: haiku → codestral.
+  await page.getByLabel('Haiku model').selectOption('codestral-2508');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  expect((await proxied(stack, { model: 'claude-haiku-4-5' })).status).toBe(200);
+  expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('codestral-2508');
+});
+
+test('invalid values: the core\'s validation errors show next to the fields and nothing is saved', async ({ page, stack, mock, openApp, shot }) => {
+  await openApp('settings');
+  await page.getByLabel('Max tokens').fill('0');
+  await page.getByLabel('Base URL').fill('not a url');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+
+  const summary = page.locator('.save-bar').getByRole('alert');
+  await expect(summary).toContainText('maxTokens must be a whole number from 1 to 1000000 (got 0)');
+  await expect(summary).toContainText('baseUrl must be an http(s) URL');
+  await expect(page.getByLabel('Max tokens')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Max tokens')).toHaveAccessibleDescription(/must be a whole number from 1 to 1000000/);
+  await expect(page.getByLabel('Base URL')).toHaveAccessibleDescription(/must be an http\(s\) URL/);
+  await shot('settings-validation');
+  const view = await stack.api.invoke('settings.get', undefined);
+  expect(view.settings.maxTokens).toBe(16384);
+  expect(view.settings.baseUrl).toBe(mock.url);
+
+  // Fixing them saves.
+  await page.getByLabel('Max tokens').fill('4096');
+  await page.getByLabel('Base URL').fill(mock.url);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByLabel('Max tokens')).not.toHaveAttribute('aria-invalid', 'true');
+  expect((await stack.api.invoke('settings.get', undefined)).settings.maxTokens).toBe(4096);
+});
+
+test('env-sourced settings are read-only and say which variable sets them; sources are shown', async ({ page, openApp }) => {
+  await openApp('settings');
+  // The fixture starts the core with CCPROXY_PORT=0 (an ephemeral port) in its environment.
+  await expect(page.getByLabel('Port')).toBeDisabled();
+  await expect(page.getByText('Set by CCPROXY_PORT; unset it to edit here.')).toBeVisible();
+  await expect(page.getByLabel('Max tokens')).toBeEnabled();
+  // Base URL and the key were stored before start; the rest are defaults.
+  await expect(page.locator('.field', { has: page.getByLabel('Base URL') }).locator('.source')).toHaveText('stored');
+  await expect(page.locator('.field', { has: page.getByLabel('Max tokens') }).locator('.source')).toHaveText('default');
+  await expect(page.locator('.field', { has: page.getByLabel('Port') }).locator('.source')).toHaveText('env');
+});
