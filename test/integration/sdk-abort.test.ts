@@ -1,20 +1,16 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/stack.js';
 import { text } from '../mock-mistral/index.js';
-import { CHAT_PATH, rejection, sdk, user, waitFor } from './sdk-helpers.js';
+import { CHAT_PATH, rejection, sdk, user, waitFor, withSdkStack } from './sdk-helpers.js';
 
 // A client that goes away must cancel the paid upstream request, and be recorded as client_closed.
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack();
-  client = sdk(stack);
-});
-afterAll(async () => stack.close());
-afterEach(() => {
-  expect(stack.mock.violations()).toEqual([]);
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
 });
 
 const base = { model: 'claude-sonnet-5-5', max_tokens: 256, messages: [user('Hello')] } satisfies Anthropic.MessageCreateParamsNonStreaming;

@@ -1,22 +1,17 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { completion, mistralError, text } from '../mock-mistral/index.js';
-import { chats, lastBody, PNG_1PX, rejection, sdk, user } from './sdk-helpers.js';
+import { chats, lastBody, PNG_1PX, rejection, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 // The official Anthropic SDK against the real proxy in front of the strict mock Mistral: plain requests,
 // request-field mapping, usage and stop reasons.
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack();
-  client = sdk(stack);
-});
-afterAll(async () => stack.close());
-afterEach(() => {
-  // Every request in this file is valid: the proxy must never have sent Mistral an invalid body.
-  expect(stack.mock.violations()).toEqual([]);
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
 });
 
 const base = { model: 'claude-sonnet-5-5', max_tokens: 256, messages: [user('Hello')] } satisfies Anthropic.MessageCreateParamsNonStreaming;

@@ -1,20 +1,16 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/stack.js';
 import { defaultModels, errorReply, text } from '../mock-mistral/index.js';
-import { PNG_1PX, rejection, sdk, user } from './sdk-helpers.js';
+import { PNG_1PX, rejection, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 // count_tokens, /v1/models, /health and /status through the official SDK (or plain fetch where the SDK has no call).
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack();
-  client = sdk(stack);
-});
-afterAll(async () => stack.close());
-afterEach(() => {
-  expect(stack.mock.violations()).toEqual([]);
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
 });
 
 const MOCK_IDS = defaultModels().map((m) => m.id);

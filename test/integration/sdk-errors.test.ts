@@ -1,22 +1,17 @@
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { contextOverflow, errorReply, mistralError, text, type Reply } from '../mock-mistral/index.js';
-import { chats, rejection, sdk, user } from './sdk-helpers.js';
+import { chats, rejection, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 // Every Mistral failure reaches the official SDK as the typed error it understands (reference C.9 / A.5), and bad
 // client input is refused locally in Anthropic's shape without calling Mistral.
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack();
-  client = sdk(stack);
-});
-afterAll(async () => stack.close());
-afterEach(() => {
-  // All proxied requests here were valid; failures come from scripted upstream replies.
-  expect(stack.mock.violations()).toEqual([]);
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
 });
 
 const base = { model: 'claude-sonnet-5-5', max_tokens: 256, messages: [user('Hello')] } satisfies Anthropic.MessageCreateParamsNonStreaming;

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { RecordedRequest } from '../mock-mistral/index.js';
-import type { Stack } from '../helpers/stack.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { startStack, type Stack } from '../helpers/stack.js';
 
 // Shared bits of the SDK integration tests: the official client pointed at the proxy, and views of what the
 // strict mock received.
@@ -49,3 +50,19 @@ export const user = (text: string): Anthropic.MessageParam => ({ role: 'user', c
 
 /** A 1×1 transparent PNG. */
 export const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+/**
+ * One proxy + strict mock for a whole test file, handed to `set` once started. After every test the mock must have
+ * seen only valid Mistral bodies: the proxy never sends Mistral something it would reject.
+ */
+export function withSdkStack(set: (stack: Stack, client: Anthropic) => void, ...args: Parameters<typeof startStack>): void {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack(...args);
+    set(stack, sdk(stack));
+  });
+  afterAll(async () => stack.close());
+  afterEach(() => {
+    expect(stack.mock.violations()).toEqual([]);
+  });
+}

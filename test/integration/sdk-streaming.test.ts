@@ -1,21 +1,17 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { text, thinking, toolCall } from '../mock-mistral/index.js';
-import { chats, lastBody, rejection, sdk, user, waitFor } from './sdk-helpers.js';
+import { chats, lastBody, rejection, sdk, user, waitFor, withSdkStack } from './sdk-helpers.js';
 
 // Streaming through the official SDK: the event contract (A.4), thinking (C.8), mid-stream failures (C.7).
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack({}, { pingIntervalMs: 60 });
-  client = sdk(stack);
-});
-afterAll(async () => stack.close());
-afterEach(() => {
-  expect(stack.mock.violations()).toEqual([]);
-});
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
+}, {}, { pingIntervalMs: 60 });
 
 const base = { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: [user('Hello')] } satisfies Anthropic.MessageCreateParamsNonStreaming;
 

@@ -1,20 +1,18 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers/stack.js';
 import { completion, defaultAgent, text, toolCall, type RecordedRequest } from '../mock-mistral/index.js';
-import { lastBody, sdk, user } from './sdk-helpers.js';
+import { lastBody, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 // Tool definitions, names, ids and tool_choice through the official SDK, real proxy and strict mock.
 
 let stack: Stack;
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack();
-  client = sdk(stack);
+withSdkStack((s, c) => {
+  stack = s;
+  client = c;
 });
-afterAll(async () => stack.close());
 afterEach(() => {
-  expect(stack.mock.violations()).toEqual([]);
   stack.mock.streamOptions.fragmentToolCalls = false;
 });
 
