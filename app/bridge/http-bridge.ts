@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
@@ -6,6 +6,8 @@ import type Koa from 'koa';
 import type { Context, Next } from 'koa';
 import { CHANNELS, type Channel, type Handlers } from '../contract/api.js';
 import type { EventBus } from '../core/event-bus.js';
+import { readRawBody } from '../proxy/body.js';
+import { sameSecret } from '../proxy/guard.js';
 import { ApiError } from '../translate/errors.js';
 import { PLACEHOLDER_HTML } from './placeholder.js';
 
@@ -18,6 +20,7 @@ export const UI_PREFIX = '/ui';
 const COOKIE = 'ccproxy_ui';
 const TOKEN_HEADER = 'x-ccproxy-ui-token';
 const HEARTBEAT_MS = 15_000;
+const MAX_BRIDGE_BODY = 1024 * 1024;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -43,13 +46,6 @@ export interface Bridge {
 
 export const newBridgeToken = () => randomBytes(32).toString('hex');
 
-function same(a: string | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 const isChannel = (name: string): name is Channel => (CHANNELS as readonly string[]).includes(name);
 
 export function createBridge(opts: BridgeOptions): Bridge {
@@ -57,7 +53,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
   const uiRoot = resolve(opts.uiDir);
 
   const authorized = (ctx: Context) =>
-    same(ctx.cookies.get(COOKIE), token) || same(ctx.get(TOKEN_HEADER) || undefined, token);
+    sameSecret(ctx.cookies.get(COOKIE), token) || sameSecret(ctx.get(TOKEN_HEADER) || undefined, token);
 
   async function serveStatic(ctx: Context, rel: string): Promise<void> {
     const file = rel === '' || rel === '/' ? 'index.html' : rel.replace(/^\/+/, '');
@@ -88,7 +84,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
     // The bridge is served by the very listener proxy.stop closes: the call would cut its own answer and leave the
     // UI with no way to start it again.
     if (name === 'proxy.stop') throw new ApiError(409, 'invalid_request_error', 'in headless mode the UI is served by the proxy itself, so it cannot stop it; stop the ccproxy process instead (Ctrl-C)');
-    const raw = await readBody(ctx);
+    const raw = (await readRawBody(ctx, MAX_BRIDGE_BODY)).toString('utf8');
     let request: unknown;
     try {
       request = raw.length ? JSON.parse(raw) : undefined;
@@ -117,7 +113,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
   async function handle(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== UI_PREFIX && !ctx.path.startsWith(`${UI_PREFIX}/`)) return next();
     const rest = ctx.path.slice(UI_PREFIX.length);
-    if (ctx.method === 'GET' && typeof ctx.query.token === 'string' && same(ctx.query.token, token)) {
+    if (ctx.method === 'GET' && typeof ctx.query.token === 'string' && sameSecret(ctx.query.token, token)) {
       ctx.cookies.set(COOKIE, token, { httpOnly: true, sameSite: 'strict', path: UI_PREFIX, overwrite: true });
       ctx.redirect(`${UI_PREFIX}/`);
       return;
@@ -146,15 +142,4 @@ export function createBridge(opts: BridgeOptions): Bridge {
       koa.use(handle);
     },
   };
-}
-
-async function readBody(ctx: Context): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > 1024 * 1024) throw new ApiError(413, 'request_too_large', 'bridge request too large');
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts).toString('utf8');
 }

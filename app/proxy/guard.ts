@@ -47,7 +47,9 @@ function presentedToken(ctx: Context): string | undefined {
   return /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() : undefined;
 }
 
-function sameSecret(a: string, b: string): boolean {
+/** Constant-time comparison of a presented secret with the expected one; a missing one never matches. */
+export function sameSecret(a: string | undefined, b: string): boolean {
+  if (!a) return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -69,7 +71,7 @@ export function guard(opts: GuardOptions) {
     const token = opts.authToken();
     if (token && !opts.isOpenPath?.(ctx.path)) {
       const presented = presentedToken(ctx);
-      if (!presented || !sameSecret(presented, token)) {
+      if (!sameSecret(presented, token)) {
         throw new ApiError(401, 'authentication_error', 'missing or wrong local proxy token (CCPROXY_AUTH_TOKEN): send it as x-api-key or Authorization: Bearer');
       }
     }
