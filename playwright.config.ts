@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { findChromium } from './scripts/chromium.mjs';
 
 // E2E: the built renderer (run `vite build` first) served by a real core with the HTTP bridge, in front of the
 // strict mock Mistral, driven in Debian's Chromium. `npx playwright install` cannot work here, so the system
@@ -21,7 +22,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: '/usr/bin/chromium',
+      executablePath: findChromium() ?? '/usr/bin/chromium',
       args: [
         '--headless',
         '--no-sandbox',

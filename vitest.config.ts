@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests open real sockets; keep files isolated but allow 2 cores to work.
     pool: 'forks',
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config.js';
 import { CoreService } from './core/service.js';
+import { PACKAGE_ROOT } from './package-root.js';
 import { openConfStore } from './settings/store.js';
 import { VERSION } from './version.js';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       settings,
       version: VERSION,
       allowMissingKey: ui,
-      bridge: ui ? { uiDir: fileURLToPath(new URL('../dist-renderer', import.meta.url)) } : undefined,
+      bridge: ui ? { uiDir: join(PACKAGE_ROOT, 'dist-renderer') } : undefined,
     });
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -192,9 +192,11 @@ async function pipeStream(
     upstream.body.setEncoding('utf8');
     for await (const text of upstream.body) {
       // One upstream read often yields several Anthropic events: send them in one write, not one syscall each.
+      // (Uncorked synchronously: the parser emits every event of this read inside feed(). A deferred uncork can
+      // land after res.end() on Node 24, which then drops the corked bytes.)
       res.cork();
       parser.feed(text as string);
-      process.nextTick(() => res.uncork());
+      res.uncork();
       if (upstreamError) break;
     }
     if (upstreamError) write(translator.error('api_error', `Mistral API: ${upstreamError}`));

@@ -123,10 +123,12 @@ export class UsageLedger {
     this.db = new Database(path);
     try {
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 2000))}`);
-      this.db.pragma('journal_mode = WAL');
+      // Switching a new file to WAL and creating its schema can meet SQLITE_BUSY without the busy handler being
+      // called (another process is initialising the same file): retry for a bounded time instead of failing.
+      retryWhileBusy(() => this.db.pragma('journal_mode = WAL'));
       this.db.pragma('synchronous = NORMAL');
       registerFunctions(this.db);
-      migrate(this.db);
+      retryWhileBusy(() => migrate(this.db));
       this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof SQL, Database.Statement>;
       this.queries = new UsageQueries(this.db);
       this.writeOne = this.db.transaction((row: RawRow) => this.insert(row));
@@ -363,4 +365,18 @@ function rebuildSql(level: 'day' | 'all'): string {
       SELECT ${slotKey} s, session_id, ${totals}, MIN(started_at), MAX(started_at)
       FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY s, session_id;`;
   return level === 'all' ? day + slot : day;
+}
+
+function retryWhileBusy<T>(fn: () => T, budgetMs = 5000): T {
+  const deadline = Date.now() + budgetMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 25);
+    }
+  }
 }

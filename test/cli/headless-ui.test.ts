@@ -16,7 +16,7 @@ const running: Run[] = [];
 
 function run(args: string[], env: Record<string, string>): Run {
   const home = mkdtempSync(join(tmpdir(), 'ccproxy-home-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['dist/app/cli.js', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: home, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: mkdtempSync(join(tmpdir(), 'ccproxy-cli-ui-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { startMockMistral, type MockMistral } from '../mock-mistral/index.js';
 const root = new URL('../../', import.meta.url).pathname;
 
 function run(env: Record<string, string>): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/app/cli.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
