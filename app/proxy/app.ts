@@ -5,7 +5,7 @@ import type { ProxyConfig } from '../config.js';
 import type { MistralClient } from '../mistral/client.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
 import { ApiError, errorBody } from '../translate/errors.js';
-import { resolveModel } from '../translate/models.js';
+import { claudeAliases, resolveModel } from '../translate/models.js';
 import { validateMessagesRequest } from '../translate/validate.js';
 import { readJsonBody } from './body.js';
 import { guard } from './guard.js';
@@ -131,12 +131,14 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   router.get('/v1/models', async (ctx) => {
     const { entries } = await models.list();
     const chat = entries.filter((e) => e.chat);
-    const all = chat.map((e) => ({
+    // Each model also as `claude-<id>` (when that alias resolves back to it), right after its raw id: clients whose
+    // model discovery keeps only claude* ids (Claude Code's gateway discovery) can then offer Mistral models.
+    const all = chat.flatMap((e) => [e.id, ...claudeAliases(e.id)].map((id) => ({
       type: 'model',
-      id: e.id,
+      id,
       display_name: `${e.name} (Mistral via CCProxy)`,
       created_at: new Date((e.created || 0) * 1000).toISOString(),
-    }));
+    })));
     const limit = Math.min(Math.max(Number(ctx.query.limit) || 20, 1), 1000);
     let start = 0;
     let end = all.length;

@@ -8,7 +8,7 @@ import type { MistralChunk, MistralResponse } from '../translate/mistral-types.j
 import { resolveModel } from '../translate/models.js';
 import { anthropicToMistral } from '../translate/request.js';
 import { mistralToAnthropic, newMessageId } from '../translate/response.js';
-import { StreamTranslator } from '../translate/stream.js';
+import { emptyStream, StreamTranslator } from '../translate/stream.js';
 import { validateMessagesRequest } from '../translate/validate.js';
 import { readJsonBody } from './body.js';
 import type { RequestRecord } from './records.js';
@@ -64,7 +64,13 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
 
   if (req.max_tokens === 0) {
     // Anthropic allows max_tokens 0 to pre-warm a cache; nothing to generate, so nothing is sent upstream.
-    answerEmpty(ctx, model);
+    if (req.stream === true) {
+      // A streaming client reads SSE whatever the length: the SDK's stream parser would fail on a JSON body.
+      ctx.set('cache-control', 'no-cache');
+      ctx.type = 'text/event-stream; charset=utf-8';
+      ctx.body = emptyStream(model);
+      rec.stopReason = 'max_tokens';
+    } else answerEmpty(ctx, model);
     return;
   }
 
@@ -197,7 +203,8 @@ async function pipeStream(
       res.cork();
       parser.feed(text as string);
       res.uncork();
-      if (upstreamError) break;
+      // Also stop at a stop sequence: leaving the loop destroys the upstream stream, which aborts the request.
+      if (upstreamError || translator.finished) break;
     }
     if (upstreamError) write(translator.error('api_error', `Mistral API: ${upstreamError}`));
     else if (sawDone || translator.stopReasonKnown) write(translator.end());

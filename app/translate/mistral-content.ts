@@ -31,10 +31,25 @@ export function mapUsage(usage: MUsage | null | undefined): AnthropicUsage {
   };
 }
 
-/** A tool_use stop needs tool_use blocks: "tool_calls" without any call is a plain end of turn. */
+export const isLengthCut = (reason: string | null | undefined): boolean => reason === 'length' || reason === 'model_length';
+
+/**
+ * A tool_use stop needs tool_use blocks: "tool_calls" without any call is a plain end of turn. A length cut is
+ * max_tokens even when calls were emitted: the turn is incomplete, as Anthropic reports it.
+ */
 export function mapFinishReason(reason: string | null | undefined, sawToolUse: boolean): StopReason {
-  if (sawToolUse) return 'tool_use';
-  return reason === 'length' || reason === 'model_length' ? 'max_tokens' : 'end_turn';
+  if (isLengthCut(reason)) return 'max_tokens';
+  return sawToolUse ? 'tool_use' : 'end_turn';
+}
+
+/**
+ * Arguments of a call that a length cut may have truncated: only a complete JSON object counts. A repaired
+ * fragment would be a different call, which a client would then execute.
+ */
+export function completeToolArguments(args: string | Record<string, unknown> | null | undefined): Record<string, unknown> | null {
+  if (args && typeof args === 'object') return args;
+  const parsed = tryParse((args ?? '').trim());
+  return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
 }
 
 /** Tool arguments as an object: JSON text is parsed, truncated JSON is closed, anything else becomes {}. */

@@ -76,3 +76,10 @@ export function resolveModel(clientModel: string, tiers: TierMapping, fallback: 
   if (lower.includes('sonnet')) return tiers.sonnet;
   return fallback;
 }
+
+/** The `claude-<id>` alias offered for a Mistral model id, when resolving it leads back to that model. */
+export function claudeAliases(mistralId: string): string[] {
+  const alias = `claude-${mistralId}`;
+  const anyTiers: TierMapping = { haiku: '', sonnet: '', opus: '' };
+  return !mistralId.toLowerCase().startsWith('claude') && resolveModel(alias, anyTiers, '') === mistralId ? [alias] : [];
+}

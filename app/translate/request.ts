@@ -135,10 +135,13 @@ function simplify(chunks: MContentChunk[]): string | MContentChunk[] {
 function convertTools(tools: AnthropicTool[] | undefined, names: ToolNameMap): MTool[] {
   if (!Array.isArray(tools)) return [];
   const out: MTool[] = [];
+  const seen = new Set<string>();
   for (const tool of tools) {
     // Anthropic server tools (web_search_…, bash_2025…, text_editor_…) have a versioned type and no schema here.
     const custom = tool && typeof tool.name === 'string' && (tool.type == null || tool.type === 'custom' || tool.input_schema);
     if (!custom) continue;
+    if (seen.has(tool.name)) throw invalidRequest(`tools: tool names must be unique ("${tool.name}" appears twice)`);
+    seen.add(tool.name);
     out.push({
       type: 'function',
       function: {
@@ -153,8 +156,14 @@ function convertTools(tools: AnthropicTool[] | undefined, names: ToolNameMap): M
   return out;
 }
 
-function convertToolChoice(choice: AnthropicToolChoice | undefined, names: ToolNameMap): { tool_choice?: MToolChoice; parallel_tool_calls?: boolean } {
+function convertToolChoice(choice: AnthropicToolChoice | undefined, names: ToolNameMap, tools: MTool[]): { tool_choice?: MToolChoice; parallel_tool_calls?: boolean } {
   if (!choice || typeof choice !== 'object') return {};
+  if (choice.type === 'tool' && typeof choice.name === 'string' && !tools.some((t) => t.function.name === names.toMistral(choice.name))) {
+    // Mistral would be asked to call a function it was not given: only custom tools travel upstream.
+    throw invalidRequest(
+      `tool_choice: tool "${choice.name}" is not available on Mistral; only custom tools (name + input_schema) are forwarded, not Anthropic server tools such as web_search`,
+    );
+  }
   const parallel = 'disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {};
   switch (choice.type) {
     case 'any':
@@ -175,12 +184,29 @@ function systemText(system: AnthropicRequest['system']): string {
   return system.map((b) => textOf(b?.text)).filter(Boolean).join('\n\n');
 }
 
+/**
+ * Consecutive turns of the same role are one turn, as the Anthropic API combines them: two assistant turns in a row
+ * with a tool call each are one turn with two calls, answered by the results that follow.
+ */
+function mergeTurns(messages: AnthropicMessage[]): Array<{ role: AnthropicMessage['role']; blocks: Block[] }> {
+  const out: Array<{ role: AnthropicMessage['role']; blocks: Block[] }> = [];
+  for (const msg of messages) {
+    const prev = out[out.length - 1];
+    if (prev && prev.role === msg.role && msg.role !== 'system') prev.blocks.push(...asBlocks(msg.content));
+    else out.push({ role: msg.role, blocks: [...asBlocks(msg.content)] });
+  }
+  return out;
+}
+
+const EMPTY_FINAL_TURN = 'messages: all messages must have non-empty content except for the optional final assistant message';
+
 /** Converts each Anthropic turn, before the whole-conversation repairs. */
-function draftMessages(req: AnthropicRequest, ids: ToolIdMap, names: ToolNameMap, caps: ModelCaps): Draft[] {
+function draftMessages(turns: ReturnType<typeof mergeTurns>, ids: ToolIdMap, names: ToolNameMap, caps: ModelCaps): Draft[] {
   const drafts: Draft[] = [];
   const toolNameById = new Map<string, string>();
-  for (const msg of req.messages) {
-    const blocks = asBlocks(msg.content);
+  for (const [n, msg] of turns.entries()) {
+    const blocks = msg.blocks;
+    const before = drafts.length;
     if (msg.role === 'system') {
       // Mistral rejects `system` after assistant/tool turns, so a mid-conversation system message travels as
       // user text the model still sees as instructions.
@@ -189,13 +215,14 @@ function draftMessages(req: AnthropicRequest, ids: ToolIdMap, names: ToolNameMap
     } else if (msg.role === 'assistant') {
       const chunks: MContentChunk[] = [];
       const toolCalls: MToolCall[] = [];
+      ids.beginTurn();
       for (const block of blocks) {
         if (block.type === 'text' && textOf((block as { text?: unknown }).text)) chunks.push({ type: 'text', text: (block as { text: string }).text });
         else if (block.type === 'thinking' && caps.reasoning && textOf((block as { thinking?: unknown }).thinking)) {
           chunks.push({ type: 'thinking', thinking: [{ type: 'text', text: (block as { thinking: string }).thinking }] });
         } else if (block.type === 'tool_use') {
           const use = block as Extract<ContentBlock, { type: 'tool_use' }>;
-          const id = ids.toMistral(String(use.id));
+          const id = ids.toolUse(String(use.id));
           const name = names.toMistral(String(use.name));
           toolNameById.set(id, name);
           toolCalls.push({ id, type: 'function', function: { name, arguments: JSON.stringify(toolInput(use.input)) } });
@@ -211,7 +238,7 @@ function draftMessages(req: AnthropicRequest, ids: ToolIdMap, names: ToolNameMap
           continue;
         }
         const result = block as Extract<ContentBlock, { type: 'tool_result' }>;
-        const id = ids.toMistral(String(result.tool_use_id));
+        const id = ids.toolResult(String(result.tool_use_id));
         const { text, images: resultImages } = toolResultContent(result.content, result.is_error === true);
         images.push(...resultImages);
         drafts.push({ role: 'tool', content: text, toolCallId: id, name: toolNameById.get(id) ?? '' });
@@ -219,6 +246,9 @@ function draftMessages(req: AnthropicRequest, ids: ToolIdMap, names: ToolNameMap
       const chunks: MContentChunk[] = [...images];
       userChunks(rest, chunks);
       if (chunks.length) drafts.push({ role: 'user', chunks });
+      // A final user turn with nothing to send is an error, as at Anthropic: dropping it would turn the previous
+      // assistant turn into a prefill and answer a question nobody asked.
+      if (n === turns.length - 1 && drafts.length === before) throw invalidRequest(EMPTY_FINAL_TURN);
     }
   }
   return drafts;
@@ -349,7 +379,8 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   const tools = convertTools(req.tools, names);
 
   const system = systemText(req.system);
-  let drafts = draftMessages(req, ids, names, opts.caps);
+  const turns = mergeTurns(req.messages);
+  let drafts = draftMessages(turns, ids, names, opts.caps);
   drafts = mergeSameRole(pairToolResults(drafts));
   if (system.trim()) drafts.unshift({ role: 'system', content: system });
   const images = limitImages(drafts);
@@ -370,10 +401,13 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   const topP = clamp(req.top_p, 0, 1);
   if (topP !== undefined && topP > 0) body.top_p = topP;
   const stops = Array.isArray(req.stop_sequences) ? req.stop_sequences.filter((s) => typeof s === 'string' && s.length > 0) : [];
+  // Mistral stops at these too (saving tokens) but does not say which one matched, so the response translators
+  // also match them on the proxy's side for an exact stop_reason/stop_sequence.
   if (stops.length) body.stop = stops;
+  const choice = convertToolChoice(req.tool_choice, names, tools);
   if (tools.length) {
     body.tools = tools;
-    Object.assign(body, convertToolChoice(req.tool_choice, names));
+    Object.assign(body, choice);
   }
   const thinkingOn = req.thinking?.type === 'enabled' || req.thinking?.type === 'adaptive';
   if (thinkingOn && opts.caps.reasoning) body.reasoning_effort = 'high';
@@ -383,5 +417,7 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   }
   if (opts.sessionId) body.prompt_cache_key = opts.sessionId.slice(0, 256);
 
-  return { body, context: { names, prefix, model: opts.model }, toolCount: tools.length };
+  // The response opens assistant turn number `turn` of the conversation: it discriminates its tool ids.
+  const turn = turns.filter((t) => t.role === 'assistant').length;
+  return { body, context: { names, prefix, model: opts.model, turn, stopSequences: stops }, toolCount: tools.length };
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AnthropicResponse, ResponseBlock } from './anthropic-types.js';
 import { ApiError } from './errors.js';
-import { contentPieces, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
+import { completeToolArguments, contentPieces, isLengthCut, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
+import { findStop } from './stop-sequences.js';
 import type { MistralResponse } from './mistral-types.js';
 import { toAnthropicToolId } from './tool-ids.js';
 import type { ToolNameMap } from './tool-names.js';
@@ -13,6 +14,10 @@ export interface ResponseContext {
   prefix: string | null;
   /** The Mistral model requested, used when a response does not name one. */
   model: string;
+  /** Index of the assistant turn this response opens (assistant turns in the request); see tool-ids.ts. */
+  turn: number;
+  /** The request's stop_sequences (non-empty ones), matched on the proxy's side. */
+  stopSequences: readonly string[];
 }
 
 /** Clients send thinking blocks back with this signature; the proxy never checks it. */
@@ -39,12 +44,17 @@ export function mistralToAnthropic(resp: MistralResponse, ctx: ResponseContext):
   }
   text = stripPrefix(text, ctx.prefix);
 
-  const tools: ResponseBlock[] = (choice.message?.tool_calls ?? []).map((call) => ({
-    type: 'tool_use',
-    id: toAnthropicToolId(call.id),
-    name: ctx.names.toAnthropic(call.function?.name ?? ''),
-    input: parseToolArguments(call.function?.arguments),
-  }));
+  const stop = findStop(text, ctx.stopSequences);
+  if (stop) text = text.slice(0, stop.index);
+  const cut = isLengthCut(choice.finish_reason);
+  const tools: ResponseBlock[] = [];
+  // Calls come after the text: a stop sequence in the text ends the answer before them.
+  for (const call of stop ? [] : (choice.message?.tool_calls ?? [])) {
+    // Cut by max_tokens, a call's arguments may be incomplete: such a call is dropped, never repaired.
+    const input = cut ? completeToolArguments(call.function?.arguments) : parseToolArguments(call.function?.arguments);
+    if (!input) continue;
+    tools.push({ type: 'tool_use', id: toAnthropicToolId(call.id, ctx.turn, tools.length), name: ctx.names.toAnthropic(call.function?.name ?? ''), input });
+  }
 
   return {
     id: newMessageId(),
@@ -52,8 +62,8 @@ export function mistralToAnthropic(resp: MistralResponse, ctx: ResponseContext):
     role: 'assistant',
     content: [...thinking, ...(text ? [{ type: 'text' as const, text }] : []), ...tools],
     model: resp.model ?? ctx.model,
-    stop_reason: mapFinishReason(choice.finish_reason, tools.length > 0),
-    stop_sequence: null,
+    stop_reason: stop ? 'stop_sequence' : mapFinishReason(choice.finish_reason, tools.length > 0),
+    stop_sequence: stop ? stop.sequence : null,
     usage: mapUsage(resp.usage),
   };
 }

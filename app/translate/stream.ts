@@ -1,7 +1,8 @@
 import type { AnthropicErrorType, AnthropicUsage, StopReason } from './anthropic-types.js';
-import { contentPieces, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
+import { completeToolArguments, contentPieces, isLengthCut, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
 import type { MistralChunk, MToolCallOut } from './mistral-types.js';
 import { newMessageId, THINKING_SIGNATURE, type ResponseContext } from './response.js';
+import { StopScanner } from './stop-sequences.js';
 import { isMistralToolId, toAnthropicToolId } from './tool-ids.js';
 
 // Turns Mistral chat.completion.chunk objects into the exact Anthropic SSE event sequence:
@@ -27,6 +28,9 @@ export class StreamTranslator {
   private toolUseCount = 0;
   private usage: AnthropicUsage | null = null;
   private done = false;
+  private readonly stops: StopScanner;
+  /** The stop sequence that ended the answer; the caller then stops reading (and aborts) upstream. */
+  stopSequence: string | null = null;
   /** Time of the first content delta, for time-to-first-token. */
   firstContentAt: number | null = null;
 
@@ -36,6 +40,7 @@ export class StreamTranslator {
   constructor(private readonly ctx: ResponseContext, readonly estimatedInputTokens: number) {
     this.model = ctx.model;
     this.heldPrefix = ctx.prefix || null;
+    this.stops = new StopScanner(ctx.stopSequences ?? []);
   }
 
   get finished(): boolean {
@@ -86,6 +91,8 @@ export class StreamTranslator {
         if (piece.kind === 'text') out += this.text(piece.text);
         else out += this.thinking(piece.text);
       }
+      // A stop sequence ended the answer: nothing after it counts.
+      if (this.done) return out;
       if (delta.tool_calls) for (const call of delta.tool_calls) out += this.toolFragment(call);
     }
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
@@ -96,7 +103,15 @@ export class StreamTranslator {
   end(): string {
     if (this.done) return '';
     if (this.finishReason === 'error') return this.error('api_error', 'Mistral API reported an error while generating');
-    let out = this.flushHeld() + this.closeAll();
+    let out = this.flushHeld();
+    if (this.done) return out;
+    out += this.emitVisible(this.stops.flush());
+    if (isLengthCut(this.finishReason)) {
+      // The last call of a turn cut by max_tokens may be incomplete: it is dropped, never repaired and executed.
+      const complete = this.toolOrder.filter((t) => completeToolArguments(t.args) !== null);
+      this.toolOrder.splice(0, this.toolOrder.length, ...complete);
+    }
+    out += this.closeAll();
     const stopReason: StopReason = mapFinishReason(this.finishReason, this.toolUseCount > 0);
     const usage = this.usage ?? { input_tokens: this.estimatedInputTokens, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
     out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage });
@@ -126,7 +141,7 @@ export class StreamTranslator {
   }
 
   private text(text: string): string {
-    if (!text) return '';
+    if (!text || this.done) return '';
     this.markContent();
     this.emittedChars += text.length;
     if (this.heldPrefix !== null) {
@@ -146,7 +161,30 @@ export class StreamTranslator {
     return this.emitText(held.startsWith(prefix) ? held.slice(prefix.length) : held);
   }
 
+  /** Text after the prefix check goes through the stop-sequence matcher. */
   private emitText(text: string): string {
+    if (!this.stops.active) return this.emitVisible(text);
+    const { emit, match } = this.stops.push(text);
+    let out = this.emitVisible(emit);
+    if (match !== null) {
+      // Everything after the sequence is discarded: close the answer here, as Anthropic ends at the match.
+      this.stopSequence = match;
+      out += this.closeAll();
+      const usage = this.usage ?? {
+        input_tokens: this.estimatedInputTokens,
+        output_tokens: Math.ceil(this.emittedChars / 4),
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      };
+      out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: match }, usage });
+      out += sse('message_stop', { type: 'message_stop' });
+      this.done = true;
+      this.stopReason = 'stop_sequence';
+    }
+    return out;
+  }
+
+  private emitVisible(text: string): string {
     if (!text) return '';
     let out = this.flushTools();
     if (this.open?.kind !== 'text') out += this.closeOpen() + this.startBlock('text', { type: 'text', text: '' });
@@ -154,9 +192,12 @@ export class StreamTranslator {
   }
 
   private thinking(text: string): string {
+    if (this.done) return '';
     this.markContent();
     this.emittedChars += text.length;
-    let out = this.flushTools();
+    // Text held back as a possible stop-sequence start is over once something else begins.
+    let out = this.emitVisible(this.stops.flush());
+    out += this.flushTools();
     if (this.open?.kind !== 'thinking') out += this.closeOpen() + this.startBlock('thinking', { type: 'thinking', thinking: '' });
     if (!text) return out;
     return out + sse('content_block_delta', { type: 'content_block_delta', index: this.open!.index, delta: { type: 'thinking_delta', thinking: text } });
@@ -188,7 +229,7 @@ export class StreamTranslator {
     const key = typeof call.index === 'number' ? call.index : (this.lastToolKey ?? 0);
     const realId = isMistralToolId(call.id) ? call.id : null;
     let tool = this.tools.get(key);
-    let out = '';
+    let out = this.emitVisible(this.stops.flush());
     if (!tool || (realId && tool.upstreamId && realId !== tool.upstreamId)) {
       out += this.closeOpen();
       tool = { upstreamId: realId, name: '', args: '' };
@@ -211,11 +252,11 @@ export class StreamTranslator {
     let out = '';
     for (const tool of this.toolOrder) {
       const index = this.nextIndex++;
-      this.toolUseCount++;
+      const id = toAnthropicToolId(tool.upstreamId, this.ctx.turn, this.toolUseCount++);
       out += sse('content_block_start', {
         type: 'content_block_start',
         index,
-        content_block: { type: 'tool_use', id: toAnthropicToolId(tool.upstreamId), name: this.ctx.names.toAnthropic(tool.name), input: {} },
+        content_block: { type: 'tool_use', id, name: this.ctx.names.toAnthropic(tool.name), input: {} },
       });
       out += sse('content_block_delta', {
         type: 'content_block_delta',
@@ -229,4 +270,20 @@ export class StreamTranslator {
     this.lastToolKey = null;
     return out;
   }
+}
+
+/**
+ * The whole SSE answer to `max_tokens: 0` (nothing is generated, nothing goes upstream): the event sequence the SDK
+ * expects from a stream, with an empty content list and stop_reason max_tokens.
+ */
+export function emptyStream(model: string): string {
+  const usage = { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 };
+  return (
+    sse('message_start', {
+      type: 'message_start',
+      message: { id: newMessageId(), type: 'message', role: 'assistant', content: [], model, stop_reason: null, stop_sequence: null, usage },
+    }) +
+    sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage }) +
+    sse('message_stop', { type: 'message_stop' })
+  );
 }

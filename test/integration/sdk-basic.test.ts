@@ -66,7 +66,7 @@ describe('messages.create (non-streaming)', () => {
     stack.mock.enqueue(completion({ content: '', tool_calls: [{ id: 'abcDEF123', function: { name: 'get_time', arguments: '{}' } }] }, { finishReason: 'tool_calls' }));
     const msg = await client.messages.create({ ...base, tools: [{ name: 'get_time', input_schema: { type: 'object', properties: {} } }] });
     expect(msg.stop_reason).toBe('tool_use');
-    expect(msg.content).toEqual([{ type: 'tool_use', id: 'toolu_abcDEF123', name: 'get_time', input: {} }]);
+    expect(msg.content).toEqual([{ type: 'tool_use', id: 'toolu_abcDEF123_0_0', name: 'get_time', input: {} }]);
   });
 
   it('gives every response a unique message id and request id', async () => {

@@ -13,7 +13,8 @@ withSdkStack((s, c) => {
   client = c;
 });
 
-const MOCK_IDS = defaultModels().map((m) => m.id);
+// Each Mistral model is listed under its own id and then as `claude-<id>` (for claude*-only model pickers).
+const MOCK_IDS = defaultModels().flatMap((m) => [m.id, `claude-${m.id}`]);
 
 describe('count_tokens', () => {
   it('answers locally with a plausible count that grows with the input', async () => {

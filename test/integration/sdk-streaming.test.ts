@@ -41,7 +41,7 @@ describe('event contract', () => {
     expect(delta.usage).toMatchObject({ input_tokens: 90, output_tokens: 20 });
     expect(msg.content).toEqual([
       { type: 'text', text: 'Checking the directory.' },
-      { type: 'tool_use', id: 'toolu_Evt000001', name: 'Bash', input: { command: 'pwd' } },
+      { type: 'tool_use', id: 'toolu_Evt000001_0_0', name: 'Bash', input: { command: 'pwd' } },
     ]);
   });
 

@@ -86,7 +86,7 @@ describe('tool definitions', () => {
       expect(names[0]).not.toBe(LONG_MCP);
       expect(names[1]).not.toBe(DOTTED_MCP);
       expect(names[2]).toBe('Bash');
-      expect(msg.content).toEqual([{ type: 'tool_use', id: 'toolu_Mcp123abc', name: LONG_MCP, input: { url: 'https://example.com' } }]);
+      expect(msg.content).toEqual([{ type: 'tool_use', id: 'toolu_Mcp123abc_0_0', name: LONG_MCP, input: { url: 'https://example.com' } }]);
       expect(msg.stop_reason).toBe('tool_use');
 
       // Streaming restores the name too, and a dotted name round-trips.
@@ -125,7 +125,7 @@ describe('tool round trip', () => {
     expect(turn1.stop_reason).toBe('tool_use');
     expect(turn1.content).toEqual([
       { type: 'text', text: 'Let me look.' },
-      { type: 'tool_use', id: 'toolu_K3j9xQ2ab', name: 'Bash', input: { command: 'ls -la' } },
+      { type: 'tool_use', id: 'toolu_K3j9xQ2ab_0_0', name: 'Bash', input: { command: 'ls -la' } },
     ]);
     const use = turn1.content[1] as Anthropic.ToolUseBlock;
 
@@ -181,11 +181,11 @@ describe('tool round trip', () => {
   it('a streamed tool_use id is accepted back in the next turn', async () => {
     stack.mock.enqueue(toolCall('Read', { file_path: '/etc/hosts' }, 'Zz9Yy8Xx7'));
     const turn1 = await client.messages.stream({ ...base, tools: [read], messages: [user('read hosts')] }).finalMessage();
-    expect(turn1.content).toEqual([{ type: 'tool_use', id: 'toolu_Zz9Yy8Xx7', name: 'Read', input: { file_path: '/etc/hosts' } }]);
+    expect(turn1.content).toEqual([{ type: 'tool_use', id: 'toolu_Zz9Yy8Xx7_0_0', name: 'Read', input: { file_path: '/etc/hosts' } }]);
     const turn2 = await client.messages.stream({
       ...base,
       tools: [read],
-      messages: [user('read hosts'), { role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_Zz9Yy8Xx7', content: '127.0.0.1 localhost' }] }],
+      messages: [user('read hosts'), { role: 'assistant', content: turn1.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_Zz9Yy8Xx7_0_0', content: '127.0.0.1 localhost' }] }],
     }).finalMessage();
     // The mock's default agent answers a tool result with "Tool said: …".
     expect(turn2.content).toEqual([{ type: 'text', text: 'Tool said: 127.0.0.1 localhost' }]);
@@ -232,8 +232,8 @@ describe('parallel tool calls', () => {
     ],
   });
   const expected = [
-    { type: 'tool_use', id: 'toolu_Par1aaaaa', name: 'Read', input: { file_path: '/one/with/a/rather/long/path.txt' } },
-    { type: 'tool_use', id: 'toolu_Par2bbbbb', name: 'Bash', input: { command: 'echo "two" && sleep 0', timeout: 5 } },
+    { type: 'tool_use', id: 'toolu_Par1aaaaa_0_0', name: 'Read', input: { file_path: '/one/with/a/rather/long/path.txt' } },
+    { type: 'tool_use', id: 'toolu_Par2bbbbb_0_1', name: 'Bash', input: { command: 'echo "two" && sleep 0', timeout: 5 } },
   ];
 
   it('non-streaming: two tool_use blocks', async () => {

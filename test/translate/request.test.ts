@@ -140,11 +140,36 @@ describe('anthropicToMistral', () => {
 });
 
 describe('tool ids and names', () => {
-  it('maps ids deterministically and round-trips Mistral ids', () => {
-    expect(new ToolIdMap().toMistral('toolu_01XYZ')).toBe(new ToolIdMap().toMistral('toolu_01XYZ'));
-    expect(new ToolIdMap().toMistral('toolu_abcDEF123')).toBe('abcDEF123');
-    expect(toAnthropicToolId('abcDEF123')).toBe('toolu_abcDEF123');
-    expect(toAnthropicToolId('null')).toMatch(/^toolu_[A-Za-z0-9]{9}$/);
+  it('maps ids deterministically and round-trips Mistral ids (with and without the turn discriminator)', () => {
+    expect(new ToolIdMap().toolUse('toolu_01XYZ')).toBe(new ToolIdMap().toolUse('toolu_01XYZ'));
+    expect(new ToolIdMap().toolUse('toolu_abcDEF123')).toBe('abcDEF123');
+    expect(new ToolIdMap().toolUse('toolu_abcDEF123_4_1')).toBe('abcDEF123');
+    expect(toAnthropicToolId('abcDEF123', 4, 1)).toBe('toolu_abcDEF123_4_1');
+    expect(toAnthropicToolId('null', 0, 0)).toMatch(/^toolu_[A-Za-z0-9]{9}_0_0$/);
+  });
+
+  it('gives a reused Mistral id a new Anthropic id per turn, and each turn its own Mistral id back', () => {
+    const first = toAnthropicToolId('reusedId1', 0, 0);
+    const second = toAnthropicToolId('reusedId1', 1, 0);
+    expect(first).not.toBe(second);
+    const ids = new ToolIdMap();
+    ids.beginTurn();
+    expect(ids.toolUse(first)).toBe('reusedId1');
+    expect(ids.toolResult(first)).toBe('reusedId1');
+    ids.beginTurn();
+    expect(ids.toolUse(second)).toBe('reusedId1');
+    expect(ids.toolResult(second)).toBe('reusedId1');
+  });
+
+  it('keeps two client ids of one turn apart even when they stand for the same Mistral id', () => {
+    const ids = new ToolIdMap();
+    ids.beginTurn();
+    const a = ids.toolUse('toolu_sameIdXYZ_2_0');
+    const b = ids.toolUse('toolu_sameIdXYZ_2_1');
+    expect(a).toBe('sameIdXYZ');
+    expect(b).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(b).not.toBe(a);
+    expect(ids.toolResult('toolu_sameIdXYZ_2_1')).toBe(b);
   });
 
   it('shortens long or illegal names reversibly', () => {

@@ -16,7 +16,7 @@ function events(sse: string): Array<{ event: string; data: any }> {
 const chunk = (delta: object, finish: string | null = null, usage?: object): MistralChunk => ({ choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) }) as MistralChunk;
 
 function run(chunks: MistralChunk[], prefix: string | null = null) {
-  const t = new StreamTranslator({ names: new ToolNameMap(), prefix, model: 'mistral-large-latest' }, 10);
+  const t = new StreamTranslator({ names: new ToolNameMap(), prefix, model: 'mistral-large-latest', turn: 0, stopSequences: [] }, 10);
   let out = t.start();
   for (const c of chunks) out += t.push(c);
   out += t.end();
@@ -48,7 +48,7 @@ describe('StreamTranslator', () => {
     expect(ev[4].data.delta.type).toBe('signature_delta');
     const tools = ev.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => JSON.parse(e.data.delta.partial_json));
     expect(tools).toEqual([{ command: 'ls' }, { path: '/x' }]);
-    expect(ev[10].data.content_block).toEqual({ type: 'tool_use', id: 'toolu_aaaaaaaa1', name: 'Bash', input: {} });
+    expect(ev[10].data.content_block).toEqual({ type: 'tool_use', id: 'toolu_aaaaaaaa1_0_0', name: 'Bash', input: {} });
     expect(ev.at(-2)!.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
@@ -80,7 +80,7 @@ describe('StreamTranslator', () => {
 
 describe('finish reasons without content to back them', () => {
   it('reports end_turn for "tool_calls" when no call arrived', () => {
-    const t = new StreamTranslator({ names: new ToolNameMap(), prefix: null, model: 'm' }, 1);
+    const t = new StreamTranslator({ names: new ToolNameMap(), prefix: null, model: 'm', turn: 0, stopSequences: [] }, 1);
     const out = t.start() + t.push(chunk({ content: 'done' }, 'tool_calls')) + t.end();
     expect(events(out).at(-2)!.data.delta.stop_reason).toBe('end_turn');
   });
