@@ -389,6 +389,8 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   }
   const { messages, prefix } = finalize(drafts);
   if (!messages.some((m) => m.role !== 'system')) throw invalidRequest('messages: at least one non-empty message is required');
+  // Mistral refuses a conversation that is a lone assistant turn (no user message to continue from).
+  if (messages.length === 1 && messages[0].role === 'assistant') throw invalidRequest('messages: the conversation needs a user message before the final assistant message');
 
   const body: MistralRequest = {
     model: opts.model,
