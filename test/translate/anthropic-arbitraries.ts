@@ -85,7 +85,7 @@ export const anthropicRequest: fc.Arbitrary<Anthropic.MessageCreateParams> = fc.
     system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
     // Mostly distinct names (a duplicate is a plain 400), so the run explores conversions rather than refusals.
     tools: fc.oneof(
-      { weight: 9, arbitrary: fc.uniqueArray(fc.oneof(customTool, customTool, serverTool), { maxLength: 4, selector: (t) => t.name }) },
+      { weight: 9, arbitrary: fc.uniqueArray(fc.oneof(customTool, customTool, serverTool), { maxLength: 4, selector: (t) => (t as { name: string }).name }) },
       { weight: 1, arbitrary: fc.array(fc.oneof(customTool, serverTool), { maxLength: 4 }) },
     ),
     tool_choice: fc.oneof({ weight: 3, arbitrary: fc.constant({ type: 'auto' } as Anthropic.ToolChoice) }, { weight: 1, arbitrary: toolChoice }),
