@@ -15,8 +15,8 @@ function events(sse: string): Array<{ event: string; data: any }> {
 
 const chunk = (delta: object, finish: string | null = null, usage?: object): MistralChunk => ({ choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) }) as MistralChunk;
 
-function run(chunks: MistralChunk[], prefix: string | null = null) {
-  const t = new StreamTranslator({ names: new ToolNameMap(), prefix, model: 'mistral-large-latest', turn: 0, stopSequences: [] }, 10);
+function run(chunks: MistralChunk[], prefix: string | null = null, stopSequences: string[] = [], turn = 0) {
+  const t = new StreamTranslator({ names: new ToolNameMap(), prefix, model: 'mistral-large-latest', turn, stopSequences }, 10);
   let out = t.start();
   for (const c of chunks) out += t.push(c);
   out += t.end();
@@ -83,5 +83,52 @@ describe('finish reasons without content to back them', () => {
     const t = new StreamTranslator({ names: new ToolNameMap(), prefix: null, model: 'm', turn: 0, stopSequences: [] }, 1);
     const out = t.start() + t.push(chunk({ content: 'done' }, 'tool_calls')) + t.end();
     expect(events(out).at(-2)!.data.delta.stop_reason).toBe('end_turn');
+  });
+});
+
+describe('stop sequences in the stream', () => {
+  const textOf = (ev: Array<{ data: any }>) => ev.filter((e) => e.data.delta?.type === 'text_delta').map((e) => e.data.delta.text).join('');
+
+  it('cuts at a sequence split over chunks, after a prefill, and ignores everything after it', () => {
+    const { t, ev } = run(
+      [chunk({ content: '{"a": 1} ST' }), chunk({ content: 'OP tail' }), chunk({ tool_calls: [{ id: 'aaaaaaaa1', function: { name: 'A', arguments: '{}' }, index: 0 }] }, 'tool_calls')],
+      '{"a":',
+      ['STOP'],
+    );
+    expect(textOf(ev)).toBe(' 1} ');
+    expect(ev.at(-2)!.data.delta).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'STOP' });
+    expect(ev.filter((e) => e.event === 'message_stop')).toHaveLength(1);
+    expect(t.finished).toBe(true);
+    expect(t.stopSequence).toBe('STOP');
+  });
+
+  it('releases a held partial match when the text goes on differently, or ends', () => {
+    expect(textOf(run([chunk({ content: 'a S' }), chunk({ content: 'TOne' }, 'stop')], null, ['STOP']).ev)).toBe('a STOne');
+    const { ev } = run([chunk({ content: 'a ST' }, 'stop')], null, ['STOP']);
+    expect(textOf(ev)).toBe('a ST');
+    expect(ev.at(-2)!.data.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+
+  it('flushes held text before a tool call so block order is kept', () => {
+    const { ev } = run([chunk({ content: 'go S' }), chunk({ tool_calls: [{ id: 'aaaaaaaa1', function: { name: 'A', arguments: '{}' }, index: 0 }] }, 'tool_calls')], null, ['STOP']);
+    expect(ev.filter((e) => e.event === 'content_block_start').map((e) => e.data.content_block.type)).toEqual(['text', 'tool_use']);
+    expect(textOf(ev)).toBe('go S');
+  });
+});
+
+describe('length cuts and tool ids', () => {
+  it('drops a call whose arguments a length cut left incomplete, keeps complete ones, reports max_tokens', () => {
+    const { ev } = run([
+      chunk({ tool_calls: [{ id: 'aaaaaaaa1', function: { name: 'A', arguments: '{"x":1}' }, index: 0 }] }),
+      chunk({ tool_calls: [{ id: 'bbbbbbbb2', function: { name: 'B', arguments: '{"path": "/etc/pa' }, index: 1 }] }, 'length'),
+    ]);
+    const starts = ev.filter((e) => e.event === 'content_block_start').map((e) => e.data.content_block);
+    expect(starts).toEqual([{ type: 'tool_use', id: 'toolu_aaaaaaaa1_0_0', name: 'A', input: {} }]);
+    expect(ev.at(-2)!.data.delta.stop_reason).toBe('max_tokens');
+  });
+
+  it('numbers tool ids by turn and position', () => {
+    const { ev } = run([chunk({ tool_calls: [{ id: 'aaaaaaaa1', function: { name: 'A', arguments: '{}' }, index: 0 }, { id: 'aaaaaaaa1', function: { name: 'A', arguments: '{}' }, index: 1 }] }, 'tool_calls')], null, [], 3);
+    expect(ev.filter((e) => e.event === 'content_block_start').map((e) => e.data.content_block.id)).toEqual(['toolu_aaaaaaaa1_3_0', 'toolu_aaaaaaaa1_3_1']);
   });
 });
