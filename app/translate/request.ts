@@ -28,6 +28,7 @@ export interface Translation {
 
 const MAX_IMAGES = 8;
 const MAX_TOOLS = 128;
+const MAX_UPSTREAM_STOPS = 4;
 const INTERRUPTED = 'Tool call was interrupted: no result was recorded.';
 
 type Block = ContentBlock | OtherBlock;
@@ -404,8 +405,9 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   if (topP !== undefined && topP > 0) body.top_p = topP;
   const stops = Array.isArray(req.stop_sequences) ? req.stop_sequences.filter((s) => typeof s === 'string' && s.length > 0) : [];
   // Mistral stops at these too (saving tokens) but does not say which one matched, so the response translators
-  // also match them on the proxy's side for an exact stop_reason/stop_sequence.
-  if (stops.length) body.stop = stops;
+  // also match them, all of them, on the proxy's side for an exact stop_reason/stop_sequence. Upstream gets at
+  // most 4: a larger list may be refused (reference C.1), and the proxy's own matching covers the rest.
+  if (stops.length) body.stop = stops.slice(0, MAX_UPSTREAM_STOPS);
   const choice = convertToolChoice(req.tool_choice, names, tools);
   if (tools.length) {
     body.tools = tools;

@@ -263,6 +263,13 @@ describe('stop_sequences', () => {
     expect(msg.stop_sequence).toBe('\nEND');
   });
 
+  it('a fifth sequence (Mistral gets at most 4) is still matched by the proxy', async () => {
+    stack.mock.enqueue(text('one two three'));
+    const msg = await client.messages.create({ ...base, stop_sequences: ['a1', 'b2', 'c3', 'd4', ' two'], messages: [user('q')] });
+    expect(lastBody(stack).stop).toEqual(['a1', 'b2', 'c3', 'd4']);
+    expect(msg).toMatchObject({ content: [{ type: 'text', text: 'one' }], stop_reason: 'stop_sequence', stop_sequence: ' two' });
+  });
+
   it('no match keeps the normal stop_reason and a null stop_sequence', async () => {
     stack.mock.enqueue(text('nothing to see, EN D'));
     const msg = await client.messages.create({ ...base, stop_sequences: ['END'], messages: [user('q')] });

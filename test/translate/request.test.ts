@@ -139,6 +139,15 @@ describe('anthropicToMistral', () => {
   });
 });
 
+describe('stop sequences', () => {
+  it('sends at most 4 to Mistral and keeps all of them for the proxy-side match', () => {
+    const stops = ['a', 'b', '', 'c', 'd', 'e'];
+    const { body, context } = anthropicToMistral(base({ stop_sequences: stops, messages: [{ role: 'user', content: 'x' }] }), opts());
+    expect(body.stop).toEqual(['a', 'b', 'c', 'd']);
+    expect(context.stopSequences).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+});
+
 describe('tool ids and names', () => {
   it('maps ids deterministically and round-trips Mistral ids (with and without the turn discriminator)', () => {
     expect(new ToolIdMap().toolUse('toolu_01XYZ')).toBe(new ToolIdMap().toolUse('toolu_01XYZ'));
