@@ -12,6 +12,8 @@ export interface ProxyStatus {
   version: string;
   startedAt: number | null;
   error: string | null;
+  /** Something the user should know that did not stop the proxy (e.g. a damaged usage ledger was replaced). */
+  notice?: string | null;
 }
 
 export interface ModelOption { id: string; name: string; vision: boolean; reasoning: boolean; contextLength: number }

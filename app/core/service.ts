@@ -1,11 +1,12 @@
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type Koa from 'koa';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
 import { ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
 import type { LogEntry, TimeRange } from '../contract/usage.js';
-import { createFileLogger } from '../log.js';
+import { createFileLog, type FileLog } from '../log.js';
 import type { ClientOptions } from '../mistral/client.js';
 import type { RequestRecord } from '../proxy/records.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
@@ -45,6 +46,9 @@ export class CoreService {
   private readonly ledger: UsageLedger;
   private readonly budget: BudgetTracker;
   private readonly logger: Logger;
+  private readonly log: FileLog;
+  /** A problem that did not stop the core but the user should hear about (a damaged ledger replaced at open). */
+  private readonly notice: string | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private pending: LogEntry[] = [];
   private lifecycle: Promise<unknown> = Promise.resolve();
@@ -62,10 +66,16 @@ export class CoreService {
       this.lastError = err.message;
       this.config = this.fallbackConfig();
     }
-    this.logger = createFileLogger(this.config.dataDir);
+    this.log = createFileLog(this.config.dataDir);
+    this.logger = this.log.logger;
     this.ledger = new UsageLedger(join(this.config.dataDir, 'usage.sqlite'), {
       onError: (err) => this.logger.error({ err: (err as Error).message }, 'usage record failed'),
     });
+    const rec = this.ledger.recovery;
+    if (rec) {
+      this.notice = `The usage ledger was damaged (${rec.reason}); it was moved to ${rec.movedTo} and a fresh one started with the ${rec.recoveredRows} records that could still be read`;
+      this.logger.warn({ moved_to: rec.movedTo, recovered_rows: rec.recoveredRows, reason: rec.reason }, 'usage ledger damaged: moved aside');
+    }
     const settings = opts.settings.view().settings;
     this.pricingOverrides = settings.pricingOverrides;
     this.budget = new BudgetTracker({
@@ -110,7 +120,8 @@ export class CoreService {
       port: this.proxy?.port ?? this.config.port,
       version: this.opts.version,
       startedAt: this.startedAt,
-      error: this.lastError,
+      error: this.lastError ?? this.notice,
+      notice: this.notice,
     };
   }
 
@@ -138,7 +149,7 @@ export class CoreService {
           onStarted: (rec) => this.bus.emit('request.started', { id: rec.id, startedAt: rec.startedAt, clientModel: rec.clientModel, mistralModel: rec.mistralModel, stream: rec.stream }),
           admit: () => this.admit(),
           onRecord: (rec) => this.record(rec),
-          mount: this.bridge ? (koa) => this.bridge!.mount(koa) : undefined,
+          mount: this.bridge || this.notice ? (koa) => this.mount(koa) : undefined,
         });
         this.startedAt = Date.now();
         this.lastError = null;
@@ -151,6 +162,21 @@ export class CoreService {
       }
       this.schedulePrune();
     });
+  }
+
+  private mount(koa: Koa): void {
+    const notice = this.notice;
+    // Only mounted when there is something to say: /status then also carries the ledger notice.
+    if (notice) {
+      koa.use(async (ctx, next) => {
+        await next();
+        if (ctx.method === 'GET' && ctx.path === '/status' && ctx.body && typeof ctx.body === 'object') {
+          const rec = this.ledger.recovery!;
+          Object.assign(ctx.body, { ledger: { status: 'recovered', moved_to: rec.movedTo, recovered_rows: rec.recoveredRows, message: notice } });
+        }
+      });
+    }
+    this.bridge?.mount(koa);
   }
 
   stop(graceMs = 10_000): Promise<ProxyStatus> {
@@ -169,8 +195,8 @@ export class CoreService {
     await this.stop(graceMs);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.flushRecords();
-    this.logger.flush();
     this.ledger.close();
+    await this.log.close();
   }
 
   private async applySettings(view: SettingsView): Promise<void> {
@@ -210,20 +236,20 @@ export class CoreService {
   }
 
   private record(rec: RequestRecord): void {
-    this.pending.push(toLogEntry(rec, this.pricingOverrides));
+    const entry = toLogEntry(rec, this.pricingOverrides);
+    // The ledger batches rows (one transaction per short window, see ledger.ts); budgets count at once.
+    this.ledger.enqueue(entry);
+    this.budget.add(entry.costUsd, entry.startedAt);
+    this.pending.push(entry);
     // Off the response path: the client already has (or is about to get) its answer.
     if (this.pending.length === 1) setImmediate(() => this.flushRecords());
   }
 
-  /** Writes queued records; also run on close so a shutdown never drops the last requests. */
+  /** Announces finished requests to the UI; also run on close. */
   private flushRecords(): void {
     const batch = this.pending;
     this.pending = [];
-    for (const entry of batch) {
-      this.ledger.record(entry);
-      this.budget.add(entry.costUsd, entry.startedAt);
-      this.bus.emit('request.finished', entry);
-    }
+    for (const entry of batch) this.bus.emit('request.finished', entry);
   }
 
   private schedulePrune(): void {

@@ -1,14 +1,26 @@
-// The usage ledger: one SQLite row per proxied request, written the moment the request finishes.
+// The usage ledger: one SQLite row per proxied request.
 //
-// Durability: WAL + synchronous=NORMAL. Each record() is its own short transaction, so a crash (of the app or
-// the OS) loses at most the request in flight or, on power loss, the last WAL commits since the checkpoint —
-// never a corrupt file. The raw row and every rollup row it touches are written in that same transaction.
-// Safety: record() never throws; a failure goes to onError and the proxy carries on.
+// Two write paths. record() writes one row in its own transaction at once (imports, tests, tools). enqueue() is the
+// proxy's: rows wait in memory at most `batchMs` (100 ms) and are then written together in ONE transaction, so the
+// cost of a commit is paid once per batch instead of once per request. A lone request (nothing written in the last
+// batchMs) is written on the next turn of the event loop. Every read flushes the queue first, and close() flushes,
+// so readers and a clean shutdown never miss a row; a crash (SIGKILL) loses at most the last batchMs of rows.
+// Durability: WAL + synchronous=NORMAL: a committed batch survives a process crash; on power loss the last WAL
+// commits since the checkpoint may go — never a corrupt file. The raw row and every rollup row it touches are
+// written in the same transaction.
+// Checkpoints: SQLite's automatic checkpoint runs inside the commit that crosses wal_autocheckpoint pages, i.e.
+// inside whichever write happens to be unlucky, stalling the event loop at p99. Here the automatic threshold is
+// raised to a safety cap and a timer runs a PASSIVE checkpoint when the ledger is idle (or at least every few
+// seconds under constant load), so a checkpoint is never part of a request's write.
+// Damage: the file is checked at open (PRAGMA quick_check); a damaged file is moved aside with its -wal/-shm as
+// usage.corrupt-<time>.sqlite, a fresh ledger is started and every row still readable is copied into it.
+// Permissions: the file (and so SQLite's -wal/-shm, which copy its mode) is created 0600, the directory 0700.
+// Safety: record()/enqueue() never throw; a failure goes to onError and the proxy carries on.
 // Concurrency: writers take the lock up front (BEGIN IMMEDIATE) and wait up to busy_timeout, so two ledgers
 // (or two processes) on one file interleave instead of failing with SQLITE_BUSY mid-transaction.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LatencyStats, LogEntry, SessionBucket, TimeRange, UsageReport, UsageTotals } from '../contract/usage.js';
 import { CSV_HEADER, csvLine } from './export.js';
@@ -28,7 +40,23 @@ export interface UsageLedgerOptions {
    * longest a record() can stall the event loop; writes are sub-millisecond, so waits are normally tiny.
    */
   busyTimeoutMs?: number;
+  /** Longest an enqueued row waits before its batch is written, ms (default 100). */
+  batchMs?: number;
+  /** Period of the idle checkpoint timer, ms (default 1000; 0 = leave checkpoints to SQLite). */
+  checkpointMs?: number;
 }
+
+/** Default batching window: the most a crash can lose, stated in the README. */
+export const BATCH_MS = 100;
+/** Automatic checkpoint only as a safety cap (pages, ~16 MB): the timer normally checkpoints long before. */
+const AUTOCHECKPOINT_PAGES = 4000;
+/** Under constant load (never idle), checkpoint at least this often. */
+const CHECKPOINT_MAX_GAP_MS = 5000;
+/** "Idle" for the checkpoint timer: no batch written for this long. */
+const IDLE_MS = 250;
+
+/** The outcome of opening a damaged file: where it went and how many rows were copied back. */
+export interface LedgerRecovery { movedTo: string; recoveredRows: number; reason: string }
 
 /** One raw row as stored. */
 interface RawRow {
@@ -110,46 +138,216 @@ export class UsageLedger {
   private readonly onError: (err: unknown, entry?: LogEntry) => void;
   private readonly stmt: Record<keyof typeof SQL, Database.Statement>;
   private readonly writeOne: Database.Transaction<(row: RawRow) => boolean>;
+  private readonly writeBatch: Database.Transaction<(rows: RawRow[]) => number>;
   private dayCache: LocalDay | null = null;
+  /** Set when the file was damaged at open and replaced by a fresh one. */
+  readonly recovery: LedgerRecovery | null = null;
+  private readonly batchMs: number;
+  private queue: RawRow[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
+  private lastFlushAt = 0;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  private dirtySinceCheckpoint = false;
+  private lastCheckpointAt = Date.now();
 
-  /** Opens (creating if needed) and migrates the database. Throws if the file cannot be opened or is newer. */
+  /**
+   * Opens (creating if needed) and migrates the database. A damaged file is moved aside and replaced (see
+   * `recovery`). Throws if the file cannot be opened for another reason or was written by a newer build.
+   */
   constructor(path: string, opts: UsageLedgerOptions = {}) {
     this.path = path;
     const report = opts.onError ?? ((err: unknown) => console.error(`[ccproxy usage] ${err instanceof Error ? err.message : String(err)}`));
     this.onError = (err, entry) => {
       try { report(err, entry); } catch { /* a broken error handler must not break the proxy either */ }
     };
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    this.batchMs = Math.max(0, opts.batchMs ?? BATCH_MS);
+    const onDisk = path !== ':memory:' && path !== '';
+    const busyMs = Math.max(0, Math.round(opts.busyTimeoutMs ?? 2000));
+    if (onDisk) prepareFile(path);
+    let damaged: Error | null = null;
+    let db: Db;
     try {
-      this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 2000))}`);
-      // Switching a new file to WAL and creating its schema can meet SQLITE_BUSY without the busy handler being
-      // called (another process is initialising the same file): retry for a bounded time instead of failing.
-      retryWhileBusy(() => this.db.pragma('journal_mode = WAL'));
-      this.db.pragma('synchronous = NORMAL');
-      registerFunctions(this.db);
-      retryWhileBusy(() => migrate(this.db));
+      db = openDatabase(path, busyMs);
+    } catch (err) {
+      if (!onDisk || !isDamage(err)) throw err;
+      damaged = err as Error;
+      const movedTo = moveAside(path);
+      prepareFile(path);
+      db = openDatabase(path, busyMs);
+      this.recovery = { movedTo, recoveredRows: 0, reason: damaged.message };
+    }
+    this.db = db;
+    try {
       this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof SQL, Database.Statement>;
       this.queries = new UsageQueries(this.db);
       this.writeOne = this.db.transaction((row: RawRow) => this.insert(row));
+      this.writeBatch = this.db.transaction((rows: RawRow[]) => {
+        let n = 0;
+        for (const row of rows) if (this.insert(row)) n++;
+        return n;
+      });
       this.checkTimeZone();
+      if (this.recovery) this.recovery.recoveredRows = this.salvage(this.recovery.movedTo);
     } catch (err) {
       this.db.close();
       throw err;
     }
+    const every = opts.checkpointMs ?? 1000;
+    if (onDisk && every > 0) {
+      this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      this.checkpointTimer = setInterval(() => this.idleCheckpoint(), every).unref();
+    }
   }
 
   /**
-   * Stores one finished request. Never throws: on failure (disk full, closed db, lock timeout, bad entry)
-   * onError is called and false returned. Idempotent per id: a repeated id is ignored (returns false).
+   * Stores one finished request at once, in its own transaction. Never throws: on failure (disk full, closed db,
+   * lock timeout, bad entry) onError is called and false returned. Idempotent per id: a repeated id is ignored
+   * (returns false).
    */
   record(entry: LogEntry): boolean {
+    this.flush();
     try {
-      return this.writeOne.immediate(toRaw(entry));
+      const ok = this.writeOne.immediate(toRaw(entry));
+      this.dirtySinceCheckpoint = true;
+      return ok;
     } catch (err) {
       this.onError(err, entry);
       return false;
     }
+  }
+
+  /**
+   * The proxy's write path: queues the row and writes it with the others of the same `batchMs` window in one
+   * transaction (a lone row goes out on the next event-loop turn). Never throws; a bad entry is reported at once.
+   * Returns false when the entry was refused (no id, bad time) or the ledger is closed.
+   */
+  enqueue(entry: LogEntry): boolean {
+    if (!this.db.open) {
+      this.onError(new Error('usage ledger is closed'), entry);
+      return false;
+    }
+    let row: RawRow;
+    try {
+      row = toRaw(entry);
+    } catch (err) {
+      this.onError(err, entry);
+      return false;
+    }
+    this.queue.push(row);
+    if (this.flushTimer || this.flushImmediate) return true;
+    const wait = this.lastFlushAt + this.batchMs - Date.now();
+    if (wait <= 0) this.flushImmediate = setImmediate(() => this.flush());
+    else this.flushTimer = setTimeout(() => this.flush(), wait).unref();
+    return true;
+  }
+
+  /** Rows queued by enqueue() and not yet written. */
+  get pendingRows(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Writes every queued row now, in one transaction. Returns the rows inserted. If the batch fails (disk full, lock
+   * timeout) each row is retried alone, so one bad row cannot take its neighbours down; a row that still fails
+   * goes to onError.
+   */
+  flush(): number {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+    if (this.flushImmediate) { clearImmediate(this.flushImmediate); this.flushImmediate = null; }
+    if (this.queue.length === 0) return 0;
+    const rows = this.queue;
+    this.queue = [];
+    this.lastFlushAt = Date.now();
+    if (!this.db.open) {
+      for (const row of rows) this.onError(new Error('usage ledger is closed'), fromRaw(row));
+      return 0;
+    }
+    this.dirtySinceCheckpoint = true;
+    try {
+      return this.writeBatch.immediate(rows);
+    } catch {
+      let n = 0;
+      for (const row of rows) {
+        try {
+          if (this.writeOne.immediate(row)) n++;
+        } catch (err) {
+          this.onError(err, fromRaw(row));
+        }
+      }
+      return n;
+    }
+  }
+
+  /** Timer: a PASSIVE checkpoint when writes pause (or every few seconds if they never do). Never blocks on readers. */
+  private idleCheckpoint(): void {
+    if (!this.dirtySinceCheckpoint || !this.db.open || this.queue.length > 0) return;
+    const now = Date.now();
+    if (now - this.lastFlushAt < IDLE_MS && now - this.lastCheckpointAt < CHECKPOINT_MAX_GAP_MS) return;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.dirtySinceCheckpoint = false;
+      this.lastCheckpointAt = now;
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /** Copies every readable request row of a damaged file into this (fresh) ledger; rollups are rebuilt by insert(). */
+  private salvage(file: string): number {
+    // Read a scratch copy: opening the damaged file itself could let SQLite replay or delete its WAL, and the
+    // moved-aside files must stay exactly as they were found.
+    const scratch = `${file}.salvage`;
+    const scratchFiles = [scratch, `${scratch}-wal`, `${scratch}-shm`];
+    let old: Db;
+    try {
+      copyFileSync(file, scratch);
+      if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${scratch}-wal`);
+      old = new Database(scratch, { fileMustExist: true });
+    } catch (err) {
+      for (const f of scratchFiles) rmSync(f, { force: true });
+      this.onError(err);
+      return 0;
+    }
+    const rows: RawRow[] = [];
+    try {
+      let maxSeq = 0;
+      try {
+        maxSeq = Number((old.prepare('SELECT max(seq) m FROM requests').get() as { m: number | null }).m ?? 0);
+      } catch {
+        maxSeq = 0;
+      }
+      const chunk = old.prepare('SELECT * FROM requests WHERE seq >= ? AND seq < ? ORDER BY seq');
+      const one = old.prepare('SELECT * FROM requests WHERE seq = ?');
+      const STEP = 500;
+      for (let lo = 0; lo <= maxSeq; lo += STEP) {
+        try {
+          rows.push(...(chunk.all(lo, lo + STEP) as RawRow[]));
+        } catch {
+          // A damaged page inside this range: take the rows one by one and skip the unreadable ones.
+          for (let seq = lo; seq < lo + STEP && seq <= maxSeq; seq++) {
+            try {
+              const r = one.get(seq) as RawRow | undefined;
+              if (r) rows.push(r);
+            } catch { /* unreadable row */ }
+          }
+        }
+      }
+    } catch {
+      /* nothing more can be read (not a database, no table): keep what was */
+    } finally {
+      old.close();
+      for (const f of scratchFiles) rmSync(f, { force: true });
+    }
+    let n = 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        try {
+          if (this.insert(toRaw(fromRaw(r)))) n++;
+        } catch { /* a row whose fields are themselves garbage */ }
+      }
+    }).immediate();
+    return n;
   }
 
   /** Bulk insert in one transaction (imports, benchmarks). Throws on failure; returns rows actually inserted. */
@@ -200,36 +398,43 @@ export class UsageLedger {
 
   /** The dashboard report for [from, to) (epoch ms, `to` exclusive). Amounts are USD; currency is carried along. */
   report(range: TimeRange, opts: ReportOptions = {}): UsageReport {
+    this.flush();
     return this.queries.report(range, opts);
   }
 
   totals(range: TimeRange): UsageTotals {
+    this.flush();
     return this.queries.totals(range);
   }
 
   /** Latency percentiles alone (successful requests; see histogram.ts for precision). */
   latency(range: TimeRange): LatencyStats {
+    this.flush();
     return this.queries.latency(range);
   }
 
   /** Top sessions by cost alone. */
   topSessions(range: TimeRange, limit = 10): SessionBucket[] {
+    this.flush();
     return this.queries.topSessions(range, limit);
   }
 
   /** Priced spend in USD over a range (budget seeding). */
   spendUsd(range: TimeRange): number {
+    this.flush();
     return this.queries.totals(range).costUsd;
   }
 
   /** The latest `limit` records, newest first. */
   recent(limit = 100): LogEntry[] {
+    this.flush();
     const rows = this.db.prepare('SELECT * FROM requests ORDER BY started_at DESC, seq DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as RawRow[];
     return rows.map(fromRaw);
   }
 
   /** Every record in [from, to), oldest first. */
   entries(range: TimeRange): LogEntry[] {
+    this.flush();
     return (this.rangeStmt().all(range.from, range.to) as RawRow[]).map(fromRaw);
   }
 
@@ -239,6 +444,7 @@ export class UsageLedger {
 
   /** RFC 4180 CSV with a header row; ISO 8601 UTC times; cost as exact decimal USD (empty = unpriced). */
   exportCsv(range: TimeRange): string {
+    this.flush();
     const parts: string[] = [CSV_HEADER];
     // Iterated synchronously to the end, so no write can interleave with the open cursor.
     for (const r of this.rangeStmt().iterate(range.from, range.to) as IterableIterator<RawRow>) {
@@ -249,6 +455,7 @@ export class UsageLedger {
 
   /** JSON array of LogEntry objects (plus `startedAtIso`), oldest first. */
   exportJson(range: TimeRange): string {
+    this.flush();
     const parts: string[] = [];
     for (const r of this.rangeStmt().iterate(range.from, range.to) as IterableIterator<RawRow>) {
       const e = fromRaw(r);
@@ -266,6 +473,7 @@ export class UsageLedger {
    * hold the write lock (and stall other writers) for long.
    */
   prune(olderThanDays: number, now: number = Date.now()): number {
+    this.flush();
     if (!Number.isFinite(olderThanDays) || olderThanDays <= 0) return 0;
     const cutoff = addLocalDays(startOfLocalDay(now), -Math.floor(olderThanDays));
     const batch = this.db.prepare('DELETE FROM requests WHERE seq IN (SELECT seq FROM requests WHERE started_at < ? LIMIT 10000)');
@@ -287,6 +495,7 @@ export class UsageLedger {
    * by local day) or everything (repair, or after a bulk load that bypassed record()).
    */
   rebuildRollups(level: 'day' | 'all' = 'all'): void {
+    this.flush();
     const tables = level === 'all' ? ROLLUP_TABLES : (['agg_day', 'hist_day', 'sess_day'] as const);
     const run = this.db.transaction(() => {
       for (const t of tables) this.db.exec(`DELETE FROM ${t}`);
@@ -320,8 +529,13 @@ export class UsageLedger {
     return this.db.open;
   }
 
+  /** Writes what is queued, then closes (SQLite checkpoints the WAL on the last close). */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.checkpointTimer) { clearInterval(this.checkpointTimer); this.checkpointTimer = null; }
+    if (this.db.open) {
+      this.flush();
+      this.db.close();
+    }
   }
 }
 
@@ -365,6 +579,62 @@ function rebuildSql(level: 'day' | 'all'): string {
       SELECT ${slotKey} s, session_id, ${totals}, MIN(started_at), MAX(started_at)
       FROM requests WHERE session_id IS NOT NULL AND session_id <> '' GROUP BY s, session_id;`;
   return level === 'all' ? day + slot : day;
+}
+
+/** Opens, configures, migrates and checks one database file; throws on damage (see isDamage). */
+function openDatabase(path: string, busyMs: number): Db {
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${busyMs}`);
+    // Switching a new file to WAL and creating its schema can meet SQLITE_BUSY without the busy handler being
+    // called (another process is initialising the same file): retry for a bounded time instead of failing.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'));
+    db.pragma('synchronous = NORMAL');
+    if (path !== ':memory:' && path !== '') {
+      // quick_check reads every page once (O(file size), no index cross-check): a damaged page found here costs
+      // a moved file at start instead of a failed write later.
+      const result = retryWhileBusy(() => db.pragma('quick_check(1)', { simple: true }));
+      if (result !== 'ok') throw new LedgerDamage(`quick_check: ${String(result)}`);
+    }
+    registerFunctions(db);
+    retryWhileBusy(() => migrate(db));
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+class LedgerDamage extends Error {}
+
+/** Errors that mean the file itself is bad (not busy, not a newer schema, not a permission problem). */
+function isDamage(err: unknown): boolean {
+  if (err instanceof LedgerDamage) return true;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** Directory created 0700 (an existing one is left as it is: it may be shared); the file created (or tightened) 0600, and so are SQLite's -wal/-shm, which copy its mode. */
+function prepareFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try { chmodSync(f, 0o600); } catch { /* absent */ }
+  }
+}
+
+/** `usage.sqlite` → `usage.corrupt-<ISO time>.sqlite` (with its -wal and -shm), like the settings file. */
+function moveAside(path: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const ext = extname(path);
+  const stem = basename(path, ext);
+  let aside = join(dirname(path), `${stem}.corrupt-${stamp}${ext}`);
+  for (let i = 1; existsSync(aside); i++) aside = join(dirname(path), `${stem}.corrupt-${stamp}-${i}${ext}`);
+  renameSync(path, aside);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  }
+  return aside;
 }
 
 function retryWhileBusy<T>(fn: () => T, budgetMs = 5000): T {
