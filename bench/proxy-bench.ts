@@ -1,0 +1,290 @@
+// `npm run bench`: what CCProxy adds to a request, against the direct request and against a floor (the least a
+// translating Node proxy must do: bench/floor.ts), in ONE interleaved run so machine noise hits all three alike.
+//
+//   direct   the already-translated Mistral body straight to the upstream;
+//   floor    the Claude Code request to bench/floor.ts (our translator in a bare node:http server);
+//   product  the Claude Code request to the product, started through its public entry (`node dist/app/cli.js`,
+//            env-configured, with its real settings store, SQLite ledger and log in a temporary data dir).
+//
+// Each process is separate, as in real use; everything is on loopback. Two bodies (a small one and a real captured
+// Claude Code request), non-stream and stream, against two upstream behaviours (an instant burst, and the first token
+// alone with the rest `FIRST_TOKEN_DELAY_MS` later). Latency runs one request at a time; throughput runs c=32.
+// Reported: added p50/p99 (per-iteration differences to direct), time to first content, % of direct throughput,
+// CPU µs per request per process (from /proc, immune to scheduling noise) and RSS idle/peak. Table, then JSON.
+//
+// Env: BENCH_ITERATIONS (150), BENCH_SECONDS per c=32 slot (1), BENCH_JSON=file to also write the JSON there,
+// BENCH_PRODUCT_CLI=path of another build's cli.js (to compare builds in the same way),
+// BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
+// settings on the product alone (the memory measurements in the README were taken this way).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { AnthropicRequest } from '../app/translate/anthropic-types.js';
+import { ModelCatalog } from '../app/translate/models.js';
+import { anthropicToMistral } from '../app/translate/request.js';
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 150);
+const WARMUP = 30;
+const SLOT_MS = Number(process.env.BENCH_SECONDS ?? 1) * 1000;
+const ROUNDS = 3;
+const CONCURRENCY = 32;
+const FIRST_TOKEN_DELAY_MS = 5;
+const FIXTURE = '2.1.331-bash-turn2-2.json';
+const root = new URL('../', import.meta.url).pathname;
+
+const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/claude-code', FIXTURE), 'utf8')) as { body: AnthropicRequest };
+const small: AnthropicRequest = { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'Say hi.' }] };
+const ccLabel = `cc ${(Buffer.byteLength(JSON.stringify(fixture.body)) / 1000).toFixed(0)}KB`;
+
+// ---- processes -------------------------------------------------------------------------------------------------
+
+const CLK_TCK = (() => {
+  try { return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch { return 100; }
+})();
+
+/** CPU time (user + system) of a process so far, µs. */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+
+/** Resident set now and its peak (VmHWM), MB. */
+function rssMb(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+interface Proc { name: string; child: ChildProcess; port: number; pid: number; startMs: number }
+
+function spawnProc(name: string, args: string[], env: NodeJS.ProcessEnv, portOf: (out: string) => number | null): Promise<Proc> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${out}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const port = portOf(out);
+      if (port) resolve({ name, child, port, pid: child.pid!, startMs: performance.now() - started });
+    });
+  });
+}
+
+async function bundle(dir: string): Promise<{ upstream: string; floor: string }> {
+  // The floor and the upstream run as plain bundled JS, like the product's compiled dist/: no transpiler in
+  // their memory or their start-up.
+  await build({
+    entryPoints: { upstream: join(root, 'bench/upstream.ts'), floor: join(root, 'bench/floor.ts') },
+    bundle: true, platform: 'node', format: 'esm', target: 'node22', outdir: dir, outExtension: { '.js': '.mjs' }, logLevel: 'error',
+  });
+  return { upstream: join(dir, 'upstream.mjs'), floor: join(dir, 'floor.mjs') };
+}
+
+// ---- client ----------------------------------------------------------------------------------------------------
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+interface Timing { total: number; ttfc: number }
+
+/** One request; time to first content = first byte that carries generated text (the whole body when not streaming). */
+function send(port: number, path: string, body: Buffer, marker: string | null): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let ttfc = 0;
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      res.on('data', (c: Buffer) => {
+        if (!ttfc && marker && c.includes(marker)) ttfc = performance.now() - t0;
+      });
+      res.on('end', () => {
+        const total = performance.now() - t0;
+        if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode} from :${port}${path}`));
+        else resolve({ total, ttfc: ttfc || total });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function setMode(upPort: number, mode: 'burst' | 'first-token'): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: upPort, path: '/__mode', method: 'POST' }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end(JSON.stringify({ mode, delayMs: FIRST_TOKEN_DELAY_MS }));
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+};
+
+// ---- run -------------------------------------------------------------------------------------------------------
+
+interface Target { name: 'direct' | 'floor' | 'product'; port: number; path: string; body: Buffer; marker: string | null; pid: number }
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'dist/app/cli.js'))) throw new Error('dist/app/cli.js is missing: run `npm run build:main` (npm run bench does)');
+  if (process.version !== 'v24.21.0') console.warn(`warning: running on Node ${process.version}, not the product's pinned v24.21.0 (use npm run bench)`);
+  const dir = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
+  const files = await bundle(dir);
+  const portLine = (out: string) => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : null);
+  const baseEnv = { PATH: process.env.PATH ?? '', HOME: dir };
+  const upstream = await spawnProc('upstream', [files.upstream], baseEnv, portLine);
+  const floor = await spawnProc('floor', [files.floor, String(upstream.port)], baseEnv, portLine);
+  const productEnv: NodeJS.ProcessEnv = {
+    ...baseEnv, MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${upstream.port}/v1`, CCPROXY_PORT: '0',
+    CCPROXY_HOST: '127.0.0.1', CCPROXY_DATA_DIR: join(dir, 'data'),
+  };
+  for (const kv of (process.env.BENCH_PRODUCT_ENV ?? '').split(/\s+/).filter(Boolean)) {
+    const i = kv.indexOf('=');
+    productEnv[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const productArgs = [...(process.env.BENCH_PRODUCT_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), process.env.BENCH_PRODUCT_CLI ?? 'dist/app/cli.js'];
+  const product = await spawnProc('product', productArgs, productEnv, (out) => {
+    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+    return m ? Number(m[1]) : null;
+  });
+  // Start to /health answering, as a user would see it.
+  const t0 = performance.now();
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${product.port}/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const startToHealthMs = product.startMs + (performance.now() - t0);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = { floor: rssMb(floor.pid).rss, product: rssMb(product.pid).rss };
+
+  const catalog = new ModelCatalog();
+  const targetsFor = (body: AnthropicRequest, stream: boolean): Target[] => {
+    const anthropic = Buffer.from(JSON.stringify({ ...body, stream }));
+    const model = 'mistral-large-latest';
+    const mistral = Buffer.from(JSON.stringify(anthropicToMistral({ ...body, stream }, { model, caps: catalog.capsOf(model), maxTokensCap: 16384 }).body));
+    return [
+      { name: 'direct', port: upstream.port, path: '/v1/chat/completions', body: mistral, marker: stream ? '"content":"The"' : null, pid: upstream.pid },
+      { name: 'floor', port: floor.port, path: '/v1/messages?beta=true', body: anthropic, marker: stream ? 'content_block_delta' : null, pid: floor.pid },
+      { name: 'product', port: product.port, path: '/v1/messages?beta=true', body: anthropic, marker: stream ? 'content_block_delta' : null, pid: product.pid },
+    ];
+  };
+  const bodies: Array<[string, AnthropicRequest]> = [['small', small], [ccLabel, fixture.body]];
+
+  console.log(`CCProxy benchmark — Node ${process.version}, ${ITERATIONS} interleaved iterations per case (c=1), c=${CONCURRENCY} for ${SLOT_MS / 1000}s × ${ROUNDS} rounds per target`);
+  console.log(`bodies: small, ${ccLabel} (test/fixtures/claude-code/${FIXTURE}); upstream: burst | first-token (rest after ${FIRST_TOKEN_DELAY_MS} ms)`);
+  if (productArgs.length > 1 || process.env.BENCH_PRODUCT_ENV) console.log(`product runtime: node ${productArgs.join(' ')} ${process.env.BENCH_PRODUCT_ENV ?? ''}`);
+
+  // Latency, one at a time, interleaved (the order rotates every iteration).
+  interface LatencyRow { case: string; direct: { p50: number; ttfcP50: number }; floor: Added; product: Added }
+  interface Added { p50: number; p99: number; ttfcP50: number; ttfcP99: number }
+  const latency: LatencyRow[] = [];
+  for (const mode of ['burst', 'first-token'] as const) {
+    await setMode(upstream.port, mode);
+    for (const [label, body] of bodies) {
+      for (const stream of [false, true]) {
+        const targets = targetsFor(body, stream);
+        const t: Record<string, Timing[]> = { direct: [], floor: [], product: [] };
+        for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+          for (let k = 0; k < 3; k++) {
+            const target = targets[(i + k) % 3];
+            const r = await send(target.port, target.path, target.body, target.marker);
+            if (i >= WARMUP) t[target.name].push(r);
+          }
+        }
+        const added = (name: 'floor' | 'product'): Added => {
+          const d = t[name].map((r, i) => r.total - t.direct[i].total);
+          const f = t[name].map((r, i) => r.ttfc - t.direct[i].ttfc);
+          return { p50: pct(d, 0.5), p99: pct(d, 0.99), ttfcP50: pct(f, 0.5), ttfcP99: pct(f, 0.99) };
+        };
+        latency.push({
+          case: `${label}${stream ? ' sse' : ''} ${mode}`,
+          direct: { p50: pct(t.direct.map((r) => r.total), 0.5), ttfcP50: pct(t.direct.map((r) => r.ttfc), 0.5) },
+          floor: added('floor'),
+          product: added('product'),
+        });
+      }
+    }
+  }
+
+  // Throughput at c=32, burst upstream; targets take turns (ROUNDS rounds) so drift hits all.
+  await setMode(upstream.port, 'burst');
+  interface ThroughputRow { case: string; rps: Record<string, number>; cpuUsPerReq: Record<string, number>; floorPctOfDirect: number; productPctOfDirect: number }
+  const throughput: ThroughputRow[] = [];
+  const processes = { upstream, floor, product };
+  for (const [label, body] of bodies) {
+    for (const stream of [false, true]) {
+      const targets = targetsFor(body, stream);
+      const count: Record<string, number> = { direct: 0, floor: 0, product: 0 };
+      const time: Record<string, number> = { direct: 0, floor: 0, product: 0 };
+      const cpu: Record<string, number> = { direct: 0, floor: 0, product: 0 };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const target of targets) {
+          const c0 = cpuUs(target.pid);
+          const start = performance.now();
+          const end = start + SLOT_MS;
+          let n = 0;
+          await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+            while (performance.now() < end) {
+              await send(target.port, target.path, target.body, target.marker);
+              n++;
+            }
+          }));
+          time[target.name] += performance.now() - start;
+          count[target.name] += n;
+          cpu[target.name] += cpuUs(target.pid) - c0;
+        }
+      }
+      const rps = Object.fromEntries(Object.keys(count).map((k) => [k, (count[k] / time[k]) * 1000]));
+      throughput.push({
+        case: `${label}${stream ? ' sse' : ''}`,
+        rps,
+        cpuUsPerReq: Object.fromEntries(Object.keys(count).map((k) => [k === 'direct' ? 'upstream' : k, cpu[k] / count[k]])),
+        floorPctOfDirect: (rps.floor / rps.direct) * 100,
+        productPctOfDirect: (rps.product / rps.direct) * 100,
+      });
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const memory = {
+    floor: { idleMb: idle.floor, peakMb: rssMb(floor.pid).peak, afterMb: rssMb(floor.pid).rss },
+    product: { idleMb: idle.product, peakMb: rssMb(product.pid).peak, afterMb: rssMb(product.pid).rss },
+  };
+
+  // ---- report ----
+  const f = (x: number, w = 7, d = 2) => x.toFixed(d).padStart(w);
+  console.log('\nLatency (ms; "added" = per-iteration difference to direct; TTFC = time to first content)');
+  console.log('case                        direct  | floor added        | product added      | TTFC direct | TTFC added floor  product');
+  console.log('                            p50     | p50     p99        | p50     p99        | p50         | p50      p50      p99');
+  for (const r of latency) {
+    console.log(`${r.case.padEnd(26)}${f(r.direct.p50, 8)}  |${f(r.floor.p50, 8)}${f(r.floor.p99, 8)}    |${f(r.product.p50, 8)}${f(r.product.p99, 8)}    |${f(r.direct.ttfcP50, 8)}     |${f(r.floor.ttfcP50, 8)} ${f(r.product.ttfcP50, 8)} ${f(r.product.ttfcP99, 8)}`);
+  }
+  console.log(`\nThroughput at c=${CONCURRENCY} (burst upstream)`);
+  console.log('case            direct req/s  floor % of direct  product % of direct | CPU µs/req: upstream  floor  product  product/floor');
+  for (const r of throughput) {
+    console.log(`${r.case.padEnd(16)}${f(r.rps.direct, 10, 0)}    ${f(r.floorPctOfDirect, 12, 1)}%     ${f(r.productPctOfDirect, 12, 1)}%        | ${f(r.cpuUsPerReq.upstream, 14, 0)}${f(r.cpuUsPerReq.floor, 8, 0)}${f(r.cpuUsPerReq.product, 8, 0)}${f(r.cpuUsPerReq.product / r.cpuUsPerReq.floor, 10, 2)}x`);
+  }
+  console.log(`\nMemory (MB RSS)   idle    peak    after load`);
+  for (const [name, m] of Object.entries(memory)) console.log(`${name.padEnd(16)}${f(m.idleMb, 7, 1)} ${f(m.peakMb, 7, 1)} ${f(m.afterMb, 7, 1)}`);
+  console.log(`product start → /health: ${startToHealthMs.toFixed(0)} ms`);
+  const json = { node: process.version, fixture: FIXTURE, iterations: ITERATIONS, concurrency: CONCURRENCY, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, productArgs, productEnv: process.env.BENCH_PRODUCT_ENV ?? '', startToHealthMs, latency, throughput, memory };
+  console.log('\nJSON');
+  console.log(JSON.stringify(json));
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
+
+  for (const p of Object.values(processes)) p.child.kill('SIGTERM');
+  agent.destroy();
+  await new Promise((r) => setTimeout(r, 300));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
