@@ -14,7 +14,7 @@ import { mistralToAnthropic } from '../app/translate/response.js';
 import { StreamTranslator } from '../app/translate/stream.js';
 
 const upstreamPort = Number(process.argv[2]);
-const agent = new Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as ConstructorParameters<typeof Agent>[0]);
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const catalog = new ModelCatalog();
 const tiers = { haiku: 'mistral-small-latest', sonnet: 'mistral-large-latest', opus: 'mistral-large-latest' };
 

@@ -16,13 +16,11 @@
 // BENCH_PRODUCT_CLI=path of another build's cli.js (to compare builds in the same way),
 // BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
 // settings on the product alone (the memory measurements in the README were taken this way).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { AnthropicRequest } from '../app/translate/anthropic-types.js';
 import { ModelCatalog } from '../app/translate/models.js';
 import { anthropicToMistral } from '../app/translate/request.js';
@@ -77,14 +75,15 @@ function spawnProc(name: string, args: string[], env: NodeJS.ProcessEnv, portOf:
   });
 }
 
-async function bundle(dir: string): Promise<{ upstream: string; floor: string }> {
-  // The floor and the upstream run as plain bundled JS, like the product's compiled dist/: no transpiler in
-  // their memory or their start-up.
-  await build({
-    entryPoints: { upstream: join(root, 'bench/upstream.ts'), floor: join(root, 'bench/floor.ts') },
-    bundle: true, platform: 'node', format: 'esm', target: 'node22', outdir: dir, outExtension: { '.js': '.mjs' }, logLevel: 'error',
-  });
-  return { upstream: join(dir, 'upstream.mjs'), floor: join(dir, 'floor.mjs') };
+function compile(): { upstream: string; floor: string } {
+  // The floor and the upstream run as compiled JS, like the product's dist/: no transpiler in their memory or their
+  // start-up. Output under .tmp/ (git-ignored) so their imports resolve from the project's node_modules.
+  const out = join(root, '.tmp/bench');
+  execFileSync(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'), '--ignoreConfig', '--outDir', out, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2023', '--skipLibCheck', '--types', 'node', join(root, 'bench/upstream.ts'), join(root, 'bench/floor.ts'),
+  ], { cwd: root, stdio: 'inherit' });
+  return { upstream: join(out, 'bench/upstream.js'), floor: join(out, 'bench/floor.js') };
 }
 
 // ---- client ----------------------------------------------------------------------------------------------------
@@ -135,7 +134,7 @@ async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist/app/cli.js'))) throw new Error('dist/app/cli.js is missing: run `npm run build:main` (npm run bench does)');
   if (process.version !== 'v24.21.0') console.warn(`warning: running on Node ${process.version}, not the product's pinned v24.21.0 (use npm run bench)`);
   const dir = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
-  const files = await bundle(dir);
+  const files = compile();
   const portLine = (out: string) => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : null);
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: dir };
   const upstream = await spawnProc('upstream', [files.upstream], baseEnv, portLine);
