@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from './config.js';
+import { ConfigError, isLoopbackHost } from './config.js';
 import { CoreService } from './core/service.js';
 import { PACKAGE_ROOT } from './package-root.js';
+import { reachableUrls } from './proxy/server.js';
 import { openConfStore } from './settings/store.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +14,40 @@ import { VERSION } from './version.js';
 // an SSE error) and exit 0.
 
 const USAGE = 'usage: npm run headless [-- --ui]';
+
+/**
+ * Ends a failed start with one line and `code`. The exit waits for the event loop to drain (the async log file may
+ * still be opening: exiting under it makes pino print a stack trace), with a short fallback.
+ */
+function fail(code: number, line: string): void {
+  console.error(`ccproxy: ${line.replace(/\s*\n\s*/g, ' ')}`);
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2_000).unref();
+}
+
+/**
+ * `npm run headless` runs us under `sh -c`, which does not pass signals on: a SIGTERM to npm kills npm and the shell
+ * and would leave this process serving, orphaned. Under npm, losing the parent (we get re-parented) means stop.
+ */
+function watchParent(onLost: () => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    let alive = process.ppid === parent;
+    if (alive) {
+      try {
+        process.kill(parent, 0);
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (!alive) {
+      clearInterval(timer);
+      onLost();
+    }
+  }, 250);
+  timer.unref();
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -35,30 +70,36 @@ async function main(): Promise<void> {
       bridge: ui ? { uiDir: join(PACKAGE_ROOT, 'dist-renderer') } : undefined,
     });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`ccproxy: ${err.message.replace(/\s*\n\s*/g, ' ')}`);
-      process.exit(2);
-    }
-    console.error(`ccproxy: cannot start: ${(err as Error).message}`);
-    process.exit(1);
+    if (err instanceof ConfigError) return fail(2, err.message);
+    return fail(1, `cannot start: ${(err as Error).message}`);
   }
 
   try {
     await core.start();
-  } catch {
-    console.error(`ccproxy: cannot start: ${core.status().error} (set CCPROXY_PORT / CCPROXY_HOST)`);
-    process.exit(1);
+  } catch (err) {
+    const stopped = core.close(0).catch(() => undefined);
+    if (err instanceof ConfigError) fail(2, err.message);
+    else fail(1, `cannot start: ${core.status().error} (set CCPROXY_PORT / CCPROXY_HOST)`);
+    await stopped;
+    return;
   }
   const url = core.url!;
   const status = await core.handlers['settings.get']();
+  const { host, port } = core.status();
   console.log(`ccproxy ${VERSION} listening on ${url} → ${status.settings.baseUrl} (default model ${status.settings.defaultModel})`);
-  console.log(`  use it: ANTHROPIC_BASE_URL=${url.replace('127.0.0.1', 'localhost')} ANTHROPIC_API_KEY=any claude`);
+  const remote = reachableUrls(host, port);
+  if (!isLoopbackHost(host)) {
+    console.log(`  WARNING: bound to ${host}, reachable from other machines${remote.length ? ` at ${remote.join(', ')}` : ''}; every /v1 request needs CCPROXY_AUTH_TOKEN as its API key`);
+  }
+  const clientKey = process.env.CCPROXY_AUTH_TOKEN?.trim() ? '$CCPROXY_AUTH_TOKEN' : 'any';
+  console.log(`  use it: ANTHROPIC_BASE_URL=${url.replace('127.0.0.1', 'localhost')} ANTHROPIC_API_KEY=${clientKey} claude`);
   if (!status.apiKey.set) console.log('  no Mistral API key yet: enter one in the UI, or restart with MISTRAL_API_KEY set');
   if (core.bridge) console.log(`  UI: ${core.bridge.urlFor(url)}`);
   console.log(`  data: ${dataDir}`);
 
   let stoppingAt = 0;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, fromUser = true) => {
+    if (stoppingAt && !fromUser) return;
     if (stoppingAt) {
       // A library's exit hook (signal-exit, used by conf's atomic writes) re-raises the same signal at once; only a
       // second signal from the user (Ctrl-C again) forces the exit.
@@ -74,6 +115,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  watchParent(() => void stop('parent process (npm) exited', false));
 }
 
 void main();

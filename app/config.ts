@@ -16,6 +16,56 @@ export interface ProxyConfig {
   authToken?: string;
   /** Extra Host header names accepted besides the loopback names (for a deliberate non-loopback bind). */
   allowedHosts: string[];
+  /** Limits on the inbound side (clients → proxy); defaults in INBOUND_DEFAULTS. */
+  inbound?: Partial<InboundLimits>;
+}
+
+/**
+ * Limits on what a client may hold open while it is still *sending*. None of them bounds a response: a long
+ * generation may stream for as long as it takes (the upstream side has its own timeouts).
+ */
+export interface InboundLimits {
+  /** A request body that sends no byte for this long is answered 408 and its socket closed. */
+  bodyIdleTimeoutMs: number;
+  /** The whole request (headers and body) must have arrived within this (Node's server.requestTimeout). */
+  requestTimeoutMs: number;
+  /** Request headers must have arrived within this (Node's server.headersTimeout). */
+  headersTimeoutMs: number;
+  /** Open client connections at once; past it a new connection gets 503 overloaded_error and is closed. */
+  maxConnections: number;
+}
+
+export const INBOUND_DEFAULTS: InboundLimits = {
+  bodyIdleTimeoutMs: 30_000,
+  requestTimeoutMs: 300_000,
+  headersTimeoutMs: 30_000,
+  maxConnections: 256,
+};
+
+export function inboundLimits(config: Pick<ProxyConfig, 'inbound'>): InboundLimits {
+  return { ...INBOUND_DEFAULTS, ...config.inbound };
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
+
+/** True for an address only this machine can reach: 127.0.0.0/8, ::1, localhost (and ::ffff:127.x). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
+  const v4 = h.replace(/^\[?::ffff:/, '').replace(/\]$/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/** True for the "every interface" addresses. */
+export const isWildcardHost = (host: string): boolean => ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0'].includes(host.trim().toLowerCase());
+
+/**
+ * A listener other machines can reach must not serve a paid key to anyone who finds it: without a local token it
+ * refuses to start (a ConfigError naming what to set).
+ */
+export function checkBindPolicy(config: Pick<ProxyConfig, 'host' | 'authToken'>): void {
+  if (isLoopbackHost(config.host) || config.authToken) return;
+  throw new ConfigError(`CCPROXY_HOST=${config.host} is reachable from other machines: set CCPROXY_AUTH_TOKEN (clients then send it as their API key), or keep CCPROXY_HOST=127.0.0.1`);
 }
 
 export class ConfigError extends Error {}
@@ -85,10 +135,16 @@ export function configFromEnv(env: Env = process.env): ProxyConfig {
     host,
     dataDir: env.CCPROXY_DATA_DIR?.trim() || join(homedir(), '.ccproxy'),
     authToken,
+    inbound: {
+      bodyIdleTimeoutMs: int(env, 'CCPROXY_BODY_TIMEOUT_MS', INBOUND_DEFAULTS.bodyIdleTimeoutMs, 100, 3_600_000),
+      requestTimeoutMs: int(env, 'CCPROXY_REQUEST_TIMEOUT_MS', INBOUND_DEFAULTS.requestTimeoutMs, 100, 3_600_000),
+      headersTimeoutMs: int(env, 'CCPROXY_HEADERS_TIMEOUT_MS', INBOUND_DEFAULTS.headersTimeoutMs, 100, 3_600_000),
+      maxConnections: int(env, 'CCPROXY_MAX_CONNECTIONS', INBOUND_DEFAULTS.maxConnections, 1, 100_000),
+    },
     // An address the user bound on purpose is a fine Host; a rebinding attack arrives with a domain name instead.
     allowedHosts: [
       ...(env.CCPROXY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
-      ...(['0.0.0.0', '::', '[::]'].includes(host) ? [] : [host.toLowerCase().startsWith('[') || !host.includes(':') ? host.toLowerCase() : `[${host.toLowerCase()}]`]),
+      ...(isWildcardHost(host) ? [] : [host.toLowerCase().startsWith('[') || !host.includes(':') ? host.toLowerCase() : `[${host.toLowerCase()}]`]),
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
@@ -27,6 +27,17 @@ const MIME: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
+
+// The built UI is same-origin only: its own scripts, styles and fetch/EventSource to /ui. React applies styles
+// through the CSSOM, which style-src does not govern, and the charts are inline SVG: nothing beyond 'self' is needed.
+const UI_CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The placeholder page is one file with an inline script and style: allowed by their hashes, nothing else inline. */
+function placeholderCsp(): string {
+  const hash = (re: RegExp) => `'sha256-${createHash('sha256').update(re.exec(PLACEHOLDER_HTML)?.[1] ?? '').digest('base64')}'`;
+  return `${UI_CSP}; script-src 'self' ${hash(/<script>([\s\S]*?)<\/script>/)}; style-src 'self' ${hash(/<style>([\s\S]*?)<\/style>/)}`;
+}
+const PLACEHOLDER_CSP = placeholderCsp();
 
 export interface BridgeOptions {
   handlers: Handlers;
@@ -60,6 +71,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
     if (!existsSync(join(uiRoot, 'index.html'))) {
       if (file !== 'index.html') throw new ApiError(404, 'not_found_error', 'not found');
       ctx.type = 'text/html; charset=utf-8';
+      ctx.set('content-security-policy', PLACEHOLDER_CSP);
       ctx.body = PLACEHOLDER_HTML;
       return;
     }
@@ -113,6 +125,8 @@ export function createBridge(opts: BridgeOptions): Bridge {
   async function handle(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== UI_PREFIX && !ctx.path.startsWith(`${UI_PREFIX}/`)) return next();
     const rest = ctx.path.slice(UI_PREFIX.length);
+    ctx.set('content-security-policy', UI_CSP);
+    ctx.set('referrer-policy', 'no-referrer');
     if (ctx.method === 'GET' && typeof ctx.query.token === 'string' && sameSecret(ctx.query.token, token)) {
       ctx.cookies.set(COOKIE, token, { httpOnly: true, sameSite: 'strict', path: UI_PREFIX, overwrite: true });
       ctx.redirect(`${UI_PREFIX}/`);

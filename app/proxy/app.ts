@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-import type { ProxyConfig } from '../config.js';
+import { inboundLimits, isWildcardHost, type ProxyConfig } from '../config.js';
 import type { MistralClient } from '../mistral/client.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
 import { ApiError, errorBody } from '../translate/errors.js';
 import { claudeAliases, resolveModel } from '../translate/models.js';
 import { validateMessagesRequest } from '../translate/validate.js';
-import { readJsonBody } from './body.js';
-import { guard } from './guard.js';
+import { ClientClosedError, readJsonBody } from './body.js';
+import { guard, wildcardHostNames } from './guard.js';
 import { handleMessages } from './messages.js';
 import type { RecordSink, RequestRecord } from './records.js';
 import { ProxyStats } from './stats.js';
@@ -74,6 +74,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     const started = Date.now();
     let errorType: string | null = null;
     ctx.state.requestId = requestId;
+    ctx.state.bodyIdleTimeoutMs = inboundLimits(cfg()).bodyIdleTimeoutMs;
     ctx.set('request-id', requestId);
     try {
       await next();
@@ -81,6 +82,12 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
         throw new ApiError(404, 'not_found_error', `${ctx.method} ${ctx.path} is not an endpoint of this proxy`);
       }
     } catch (err) {
+      if (err instanceof ClientClosedError) {
+        // Nobody is left to answer.
+        errorType = 'client_closed';
+        ctx.respond = false;
+        return;
+      }
       const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');
       if (!(err instanceof ApiError)) console.error('[ccproxy] internal error:', (err as Error)?.stack ?? err);
       errorType = apiErr.type;
@@ -88,12 +95,39 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
       renderError(ctx, apiErr, requestId);
     } finally {
       if (opts.onAccess && ctx.path !== '/health' && !ctx.state.recorded) {
-        opts.onAccess({ req: requestId, method: ctx.method, path: ctx.path, status: ctx.respond === false ? 200 : ctx.status, ms: Date.now() - started, error: errorType });
+        opts.onAccess({ req: requestId, method: ctx.method, path: ctx.path, status: errorType === 'client_closed' ? 499 : ctx.respond === false ? 200 : ctx.status, ms: Date.now() - started, error: errorType });
       }
     }
   });
 
-  koa.use(guard({ allowedHosts: () => cfg().allowedHosts, authToken: () => cfg().authToken, isOpenPath: (p) => p === '/health' || p === '/ui' || p.startsWith('/ui/') }));
+  // A wildcard bind serves every address of this machine; those are fine Host names (looked up at most every 10 s).
+  let bound = { at: 0, hosts: [] as string[] };
+  const boundHosts = (): string[] => {
+    if (!isWildcardHost(cfg().host)) return [];
+    if (Date.now() - bound.at > 10_000) bound = { at: Date.now(), hosts: wildcardHostNames(cfg().host) };
+    return bound.hosts;
+  };
+
+  // A known path with another method: 405 with `allow` (OPTIONS just lists them), before the content-type and token
+  // checks, since it does nothing. Unknown paths fall through to the 404 above.
+  const checkMethod = (ctx: Context) => {
+    const match = router.match(ctx.path, ctx.method);
+    if (match.route || match.path.length === 0) return;
+    const allow = [...new Set(match.path.flatMap((layer) => layer.methods))].join(', ');
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('allow', allow);
+      ctx.status = 204;
+      return 'answered';
+    }
+    throw new ApiError(405, 'invalid_request_error', `${ctx.method} is not allowed on ${ctx.path}; use ${allow}`, { allow });
+  };
+
+  koa.use(guard({
+    allowedHosts: () => [...cfg().allowedHosts, ...boundHosts()],
+    authToken: () => cfg().authToken,
+    isOpenPath: (p) => p === '/health' || p === '/ui' || p.startsWith('/ui/'),
+    checkMethod,
+  }));
 
   opts.mount?.(koa);
 
@@ -105,6 +139,12 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
       await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit }, rec);
       rec.status ||= ctx.respond === false ? 200 : ctx.status;
     } catch (err) {
+      if (err instanceof ClientClosedError) {
+        rec.status = 499;
+        rec.errorType = 'client_closed';
+        ctx.respond = false;
+        return;
+      }
       const apiErr = err instanceof ApiError ? err : new ApiError(500, 'api_error', 'internal proxy error');
       rec.status = apiErr.status;
       rec.errorType = apiErr.type;
@@ -183,6 +223,5 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   });
 
   koa.use(router.routes());
-  koa.use(router.allowedMethods({ throw: false }));
   return { koa, stats, models, active };
 }

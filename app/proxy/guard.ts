@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import type { Context, Next } from 'koa';
 import { ApiError } from '../translate/errors.js';
 
@@ -15,7 +16,28 @@ export interface GuardOptions {
   authToken: () => string | undefined;
   /** Paths answered without the local token: liveness checks, and the UI bridge (it has its own token). */
   isOpenPath?: (path: string) => boolean;
+  /**
+   * Runs after the Host/Origin checks and before the content-type and token checks: throws for a method the path
+   * does not take, or returns 'answered' when it answered (OPTIONS).
+   */
+  checkMethod?: (ctx: Context) => 'answered' | void;
 }
+
+/** Addresses of this machine's interfaces, as Host names ("[v6]"); `external` drops loopback and link-local ones. */
+export function interfaceHosts({ external = false, v6 = true } = {}): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (external && (a.internal || a.address.toLowerCase().startsWith('fe80:'))) continue;
+      if (a.family === 'IPv4') out.push(a.address);
+      else if (v6) out.push(`[${a.address.toLowerCase()}]`);
+    }
+  }
+  return out;
+}
+
+/** The Host names a wildcard bind (0.0.0.0, ::) is reached by: every interface address of this machine. */
+export const wildcardHostNames = (host: string): string[] => interfaceHosts({ v6: host.includes(':') });
 
 function hostName(host: string): string {
   const h = host.trim().toLowerCase();
@@ -65,6 +87,7 @@ export function guard(opts: GuardOptions) {
     if ((origin && !isLocalOrigin(origin, extra)) || ctx.get('sec-fetch-site') === 'cross-site') {
       throw new ApiError(403, 'permission_error', 'cross-site browser requests are not allowed');
     }
+    if (opts.checkMethod?.(ctx) === 'answered') return;
     if (ctx.method === 'POST' && !ctx.is('application/json')) {
       throw new ApiError(415, 'invalid_request_error', 'Content-Type must be application/json');
     }

@@ -1,11 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { ApiError } from '../translate/errors.js';
-import type { ProxyConfig } from '../config.js';
+import { checkBindPolicy, inboundLimits, isLoopbackHost, isWildcardHost, type ProxyConfig } from '../config.js';
+import { errorBody } from '../translate/errors.js';
+import type { AnthropicErrorType } from '../translate/anthropic-types.js';
 import { MistralClient, type ClientOptions } from '../mistral/client.js';
 import { createProxyApp, type ProxyApp } from './app.js';
+import { interfaceHosts } from './guard.js';
+import { markTimedOut } from './body.js';
 import { SHUTDOWN } from './messages.js';
 import type { RecordSink, RequestRecord } from './records.js';
 
@@ -23,6 +27,7 @@ export interface StartOptions {
 }
 
 export interface RunningProxy {
+  /** The URL to use from this machine (a loopback address even for a wildcard bind). */
   url: string;
   port: number;
   app: ProxyApp;
@@ -41,6 +46,28 @@ function logRecord(logger: Logger, r: RequestRecord): void {
   else logger.info(line, 'request');
 }
 
+const urlOf = (host: string, port: number) => `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+
+/** For a non-loopback bind: the URLs other machines can use (from the network interfaces); else none. */
+export function reachableUrls(host: string, port: number): string[] {
+  if (isLoopbackHost(host)) return [];
+  const bare = host.replace(/^\[|\]$/g, '');
+  const hosts = isWildcardHost(host) ? interfaceHosts({ external: true, v6: bare.includes(':') }) : [bare];
+  return hosts.map((h) => urlOf(h, port));
+}
+
+function rawErrorResponse(status: number, reason: string, type: AnthropicErrorType, message: string): string {
+  const body = JSON.stringify(errorBody(type, message));
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/** Errors Node's HTTP parser raises before (or while) a request reaches Koa, answered in the Anthropic shape. */
+function clientErrorResponse(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return rawErrorResponse(408, 'Request Timeout', 'timeout_error', 'the request did not arrive in time; the connection is closed');
+  if (code === 'HPE_HEADER_OVERFLOW') return rawErrorResponse(431, 'Request Header Fields Too Large', 'invalid_request_error', 'request headers are too large');
+  return rawErrorResponse(400, 'Bad Request', 'invalid_request_error', 'malformed HTTP request');
+}
+
 export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const client = new MistralClient(() => ({ baseUrl: opts.config().baseUrl, apiKey: opts.config().apiKey }), opts.client);
   const app = createProxyApp({
@@ -57,12 +84,46 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       opts.onRecord?.(r);
     },
   });
-  const server = createServer(app.koa.callback());
-  // Long generations: never let Node's defaults cut a request that is still streaming.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 65_000;
-  const { host, port } = opts.config();
+  const startConfig = opts.config();
+  checkBindPolicy(startConfig);
+  const limits = inboundLimits(startConfig);
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
+  // Node's header/request timeouts only run until a request has fully arrived, so a response may stream for as
+  // long as the generation lasts; they are checked on this interval.
+  const server = createServer({
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout,
+    keepAliveTimeout: 65_000,
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(headersTimeout / 4))),
+  }, app.koa.callback());
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') markTimedOut(socket);
+    // Node's own handler writes a plain-text answer in the same case: no response of this request has started.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent && err.code !== 'ECONNRESET') socket.write(clientErrorResponse(err.code));
+    socket.destroy();
+  });
+
+  // A cap on open client connections (each may hold an upstream connection and buffers). A connection past it
+  // is answered 529 overloaded_error, which SDKs retry with backoff, and never reaches the HTTP parser.
+  const open = new Set<Socket>();
+  const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= limits.maxConnections) {
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.end(rawErrorResponse(529, 'Overloaded', 'overloaded_error', `CCProxy has ${limits.maxConnections} open connections (CCPROXY_MAX_CONNECTIONS); retry shortly`));
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    for (const listener of httpListeners) listener.call(server, socket);
+  });
+
+  const { host, port } = startConfig;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -71,9 +132,11 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     });
   });
   const actualPort = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const bare = host.replace(/^\[|\]$/g, '');
+  // "Every interface" is not an address a client can use; this machine reaches it on loopback.
+  const localHost = isWildcardHost(host) ? (bare.includes(':') ? '::1' : '127.0.0.1') : bare;
   return {
-    url: `http://${urlHost}:${actualPort}`,
+    url: urlOf(localHost, actualPort),
     port: actualPort,
     app,
     server,

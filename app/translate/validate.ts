@@ -10,6 +10,79 @@ function fail(path: string, message: string): never {
   throw invalidRequest(`${path}: ${message}`);
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// The media types Anthropic accepts for images, and how each file starts.
+const IMAGE_MAGIC: Record<string, (b: Buffer) => boolean> = {
+  'image/jpeg': (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  'image/png': (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  'image/gif': (b) => b.subarray(0, 4).toString('latin1') === 'GIF8',
+  'image/webp': (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+};
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function sniffImage(head: Buffer): string | undefined {
+  return Object.keys(IMAGE_MAGIC).find((type) => IMAGE_MAGIC[type](head));
+}
+
+/** An image block's source, checked as Anthropic does, so a bad image is a clear 400 rather than Mistral's 422. */
+function checkImage(block: Record<string, unknown>, path: string): void {
+  const src = block.source;
+  if (!isPlainObject(src)) fail(`${path}.source`, 'Field required');
+  if (src.type === 'base64') {
+    const mediaType = src.media_type;
+    if (typeof mediaType !== 'string' || !IMAGE_MAGIC[mediaType]) {
+      fail(`${path}.source.media_type`, `Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp' (got ${JSON.stringify(mediaType) ?? 'nothing'})`);
+    }
+    const data = src.data;
+    if (typeof data !== 'string' || data.length === 0) fail(`${path}.source.data`, 'Field required (the base64-encoded image)');
+    if (data.length % 4 !== 0 || !BASE64.test(data)) fail(`${path}.source.data`, 'is not valid base64 (standard alphabet, padded, no line breaks or data: prefix)');
+    const head = Buffer.from(data.slice(0, 24), 'base64');
+    if (!IMAGE_MAGIC[mediaType](head)) {
+      const actual = sniffImage(head);
+      fail(`${path}.source.data`, actual
+        ? `The image was specified using the ${mediaType} media type, but the image appears to be a ${actual} image`
+        : `the data is not a ${mediaType} image (or any supported image format)`);
+    }
+    return;
+  }
+  if (src.type === 'url') {
+    let ok = false;
+    try {
+      ok = typeof src.url === 'string' && ['http:', 'https:'].includes(new URL(src.url).protocol);
+    } catch {
+      // not a URL
+    }
+    if (!ok) fail(`${path}.source.url`, 'Input should be an http(s) URL');
+    return;
+  }
+  fail(`${path}.source.type`, `Input should be 'base64' or 'url' (got ${JSON.stringify(src.type) ?? 'nothing'})`);
+}
+
+// Keys that mean something to JavaScript objects rather than to JSON Schema: never copied into the request sent
+// upstream, and never assigned where they could change an object's prototype.
+const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function withoutProtoKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutProtoKeys);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    if (PROTO_KEYS.has(key)) continue;
+    const value = withoutProtoKeys(v[key]);
+    out[key] = key === 'required' && Array.isArray(value) ? value.filter((r) => typeof r !== 'string' || !PROTO_KEYS.has(r)) : value;
+  }
+  return out;
+}
+
+function checkTool(t: unknown, i: number): void {
+  if (!isPlainObject(t) || typeof t.name !== 'string') fail(`tools.${i}.name`, 'Field required');
+  if (t.input_schema === undefined) return;
+  if (!isPlainObject(t.input_schema)) fail(`tools.${i}.input_schema`, 'Input should be a JSON Schema object');
+  if (t.input_schema.type !== undefined && t.input_schema.type !== 'object') fail(`tools.${i}.input_schema.type`, "Input should be 'object'");
+  t.input_schema = withoutProtoKeys(t.input_schema);
+}
+
 export function validateMessagesRequest(body: unknown, { countOnly = false } = {}): AnthropicRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) fail('body', 'expected a JSON object');
   const req = body as Record<string, unknown>;
@@ -37,7 +110,12 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
       if (block.type === 'tool_result' && typeof block.tool_use_id !== 'string') {
         fail(`messages.${i}.content.${j}.tool_use_id`, 'Field required');
       }
-      if (block.type === 'image' && (!block.source || typeof block.source !== 'object')) fail(`messages.${i}.content.${j}.source`, 'Field required');
+      if (block.type === 'image') checkImage(block, `messages.${i}.content.${j}`);
+      if (block.type === 'tool_result' && Array.isArray(block.content)) {
+        block.content.forEach((c: unknown, k: number) => {
+          if (isPlainObject(c) && c.type === 'image') checkImage(c, `messages.${i}.content.${j}.content.${k}`);
+        });
+      }
     });
   });
   if (req.system !== undefined && typeof req.system !== 'string' && !Array.isArray(req.system)) {
@@ -45,9 +123,7 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
   }
   if (req.tools !== undefined && req.tools !== null) {
     if (!Array.isArray(req.tools)) fail('tools', 'Input should be an array');
-    req.tools.forEach((t: unknown, i: number) => {
-      if (!t || typeof t !== 'object' || typeof (t as { name?: unknown }).name !== 'string') fail(`tools.${i}.name`, 'Field required');
-    });
+    req.tools.forEach(checkTool);
   }
   if (req.temperature !== undefined && req.temperature !== null && (typeof req.temperature !== 'number' || req.temperature < 0 || req.temperature > 1)) {
     fail('temperature', 'Input should be a number between 0 and 1');
