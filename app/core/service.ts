@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type Koa from 'koa';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
-import { ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
+import { checkBindPolicy, ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
 import type { LogEntry, TimeRange } from '../contract/usage.js';
@@ -205,6 +205,10 @@ export class CoreService {
     let next: ProxyConfig;
     try {
       next = this.loadConfig();
+      // Checked before the rebind: a listener that could not restart would take the UI bridge down with it.
+      checkBindPolicy(next);
+      // The settings are usable again: a status error that only reported them is over.
+      if (this.configError !== null && this.lastError === this.configError) this.lastError = null;
       this.configError = null;
     } catch (err) {
       this.lastError = (err as Error).message;
