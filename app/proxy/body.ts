@@ -81,17 +81,23 @@ export function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   });
 }
 
-/** How deeply the JSON text nests (objects and arrays), stopping early once past `max`. Strings are skipped. */
+/** Whether the JSON text nests (objects and arrays) deeper than `max`. Strings are skipped natively (indexOf). */
 export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      // Jump to the closing quote: the next one not escaped by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = raw.indexOf(0x22, j + 1);
+        if (j === -1) return false; // unterminated: JSON.parse rejects it
+        let k = j - 1;
+        while (raw[k] === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
       if (++depth > max) return true;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
