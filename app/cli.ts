@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from './config.js';
 import { CoreService } from './core/service.js';
 import { PACKAGE_ROOT } from './package-root.js';
+import { runSelfTest } from './self-test.js';
 import { openConfStore } from './settings/store.js';
 import { VERSION } from './version.js';
 
@@ -12,10 +13,12 @@ import { VERSION } from './version.js';
 // protected by a token printed here. Ctrl-C / SIGTERM drain in-flight requests (streams get a grace period, then
 // an SSE error) and exit 0.
 
-const USAGE = 'usage: npm run headless [-- --ui]';
+const USAGE = 'usage: npm run headless [-- --ui | --self-test]';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // Checks settings, ledger, secret storage and proxy in a temp dir, one line each; the user's data is not touched.
+  if (args.length === 1 && args[0] === '--self-test') process.exit((await runSelfTest({ version: VERSION })).ok ? 0 : 1);
   const unknown = args.filter((a) => a !== '--ui');
   if (unknown.length) {
     console.error(`ccproxy: unknown option ${unknown[0]}; ${USAGE}`);
