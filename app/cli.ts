@@ -13,7 +13,7 @@ import { VERSION } from './version.js';
 // protected by a token printed here. Ctrl-C / SIGTERM drain in-flight requests (streams get a grace period, then
 // an SSE error) and exit 0.
 
-const USAGE = 'usage: npm run headless [-- --ui | --self-test]';
+const USAGE = 'usage: npm run headless [-- --ui]';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -37,9 +37,9 @@ interface FakeState {
   events: string[];
 }
 
-function launch(dirs: { userData: string; keyring: string }, env: Record<string, string> = {}): Launched {
+function launch(dirs: { userData: string; keyring: string }, env: Record<string, string> = {}, args: string[] = []): Launched {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MISTRAL_|CCPROXY_|ELECTRON_)/.test(k)));
-  const child = spawn(process.execPath, ['--import', hooks, join(root, 'dist/main/main.js')], {
+  const child = spawn(process.execPath, ['--import', hooks, join(root, 'dist/main/main.js'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...clean, FAKE_USER_DATA: dirs.userData, FAKE_KEYRING: dirs.keyring, FAKE_APP_PATH: root, XDG_CONFIG_HOME: join(dirs.userData, '..', 'xdg'), ...env },
@@ -56,7 +56,12 @@ function launch(dirs: { userData: string; keyring: string }, env: Record<string,
     if (m.error) p?.reject(new Error(m.error));
     else p?.resolve(m.reply);
   });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the app exited (${code}) before answering; stderr: ${err}`));
+    pending.clear();
+  });
   const send = <T,>(cmd: string, extra: Record<string, unknown> = {}) => new Promise<T>((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`the app has exited (${child.exitCode ?? child.signalCode}); stderr: ${err}`));
     const id = next++;
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
     child.send({ id, cmd, ...extra });
@@ -97,8 +102,8 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     await mock.close();
     rmSync(base, { recursive: true, force: true });
   });
-  const start = (dirs: { userData: string; keyring: string }, env: Record<string, string> = {}) => {
-    const a = launch(dirs, { MISTRAL_BASE_URL: mock.url, ...env });
+  const start = (dirs: { userData: string; keyring: string }, env: Record<string, string> = {}, args: string[] = []) => {
+    const a = launch(dirs, { MISTRAL_BASE_URL: mock.url, ...env }, args);
     apps.push(a);
     return a;
   };
@@ -229,5 +234,40 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
       db.close();
     }
     mock.setResponder(defaultAgent);
+  });
+
+  it('started at login (--hidden): no window; a tray click opens it; a failed clipboard write is handled; a Windows session end writes the in-flight record', async () => {
+    const dirs = { userData: join(base, 'd', 'userData'), keyring: join(base, 'd', 'keyring') };
+    const app = start(dirs, { ...(await portEnv()), MISTRAL_API_KEY: KEY, FAKE_CLIPBOARD_FAIL: '1' }, ['--hidden']);
+    const s = await until('start', stateOf(app), (st) => runningUrl(st) !== undefined);
+    expect(s.windows).toEqual([]);
+    await app.send('tray-click');
+    expect((await app.send<FakeState>('state')).windows.filter((w) => w.visible)).toHaveLength(1);
+    await app.send('click', { item: 'copy-url' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await app.send<FakeState>('state')).unhandled).toEqual([]);
+
+    mock.setResponder(() => ({ kind: 'hang' }));
+    const inFlight = fetch(`${runningUrl(s)}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'any', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((r) => r.text(), (e: Error) => e.message);
+    const before = mock.requests.length;
+    await until('the request at the mock', async () => mock.requests.length, (n) => n > before);
+    expect(await app.send('session-end')).toBe(1);
+    await inFlight;
+    // The process is still alive (Windows kills it); the record must already be in the ledger.
+    const rows = await until('the record in the ledger', async () => {
+      const db = new Database(join(dirs.userData, 'usage.sqlite'), { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare('select count(*) as n from requests').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    }, (n) => n >= 1);
+    expect(rows).toBeGreaterThanOrEqual(1);
+    mock.setResponder(defaultAgent);
+    app.child.kill('SIGKILL');
   });
 });

@@ -235,14 +235,19 @@ process.on('message', async (msg) => {
       const url = pathToFileURL(join(env.FAKE_APP_PATH, 'dist-renderer', 'index.html')).href;
       reply = await handler({ senderFrame: { url } }, msg.request);
     } else if (msg.cmd === 'click') {
-      const item = trays[0]?.menu.find((i) => i.id === msg.id);
-      if (!item) throw new Error(`no tray item ${msg.id}`);
+      const item = trays[0]?.menu.find((i) => i.id === msg.item);
+      if (!item) throw new Error(`no tray item ${msg.item}`);
       item.click?.();
       reply = true;
     } else if (msg.cmd === 'tray-click') { trays[0]?.emit('click', {}); reply = true; }
     else if (msg.cmd === 'second-instance') { app.emit('second-instance', {}, [], process.cwd()); reply = true; }
     else if (msg.cmd === 'activate') { app.emit('activate', {}, false); reply = true; }
     else if (msg.cmd === 'close-window') { windows.at(-1)?.close(); reply = true; }
+    else if (msg.cmd === 'session-end') {
+      // Windows: WM_ENDSESSION reaches every top-level window; the process is killed soon after, no quit events.
+      for (const w of windows) if (!w.destroyedFlag) w.emit('session-end', { reasons: ['logoff'] });
+      reply = windows.length;
+    }
     else if (msg.cmd === 'quit') { app.quit(); reply = true; }
     else throw new Error(`unknown command ${msg.cmd}`);
     process.send?.({ id: msg.id, reply });
