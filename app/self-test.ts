@@ -21,6 +21,8 @@ export interface SelfTestOptions {
   secretBox?: SecretBoxLike | null;
   /** How the box is made ready first (the app's async safeStorage encrypts and decrypts ahead of the sync calls). */
   prepareSecret?: (plain: string) => Promise<void>;
+  /** The OS round trip itself (the app: safeStorage's async encrypt then decrypt), when the box answers from a cache. */
+  roundTrip?: (plain: string) => Promise<string>;
   out?: (line: string) => void;
   /** Where the temp dir goes (tests). */
   tmpRoot?: string;
@@ -69,6 +71,7 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestResult
       const box = opts.secretBox;
       if (!box) return 'none here: the key is stored in the settings file, readable by this user only (0600)';
       if (!box.isAvailable()) throw new Error('OS secret storage is not available (no keychain / keyring)');
+      if (opts.roundTrip && (await opts.roundTrip(TEST_KEY)) !== TEST_KEY) throw new Error('the OS decrypted something else than it encrypted');
       await opts.prepareSecret?.(TEST_KEY);
       const sealed = box.encrypt(TEST_KEY);
       if (sealed.includes(TEST_KEY)) throw new Error('the ciphertext contains the plaintext');

@@ -196,6 +196,7 @@ function selfTest(box: AsyncSecretBox): void {
         openSettings: (dataDir, env) => openAppSettings(ElectronStore, { dataDir, secretBox: box, env }),
         secretBox: box,
         prepareSecret: (plain) => box.prepareEncrypt(plain),
+        roundTrip: async (plain) => (await safeStorage.decryptStringAsync(await safeStorage.encryptStringAsync(plain))).result,
       });
       app.exit(result.ok ? 0 : 1);
     })

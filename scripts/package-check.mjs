@@ -58,7 +58,7 @@ function build(configArgs, out, stub) {
   const res = spawnSync(process.execPath, [cli, '--dir', '--linux', '--x64', '--publish', 'never',
     `-c.electronDist=${stub}`, `-c.directories.output=${out}`, ...configArgs], {
     cwd: root, encoding: 'utf8', timeout: TIMEOUT_MS,
-    env: { ...process.env, ELECTRON_BUILDER_OFFLINE: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
+    env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
   });
   if (res.status !== 0) {
     console.error(res.stdout, res.stderr, res.error ?? '');

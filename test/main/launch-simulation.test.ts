@@ -22,6 +22,7 @@ interface Launched {
   child: ChildProcess;
   exited: Promise<number | null>;
   stderr: () => string;
+  stdout: () => string;
   send: <T = unknown>(cmd: string, extra?: Record<string, unknown>) => Promise<T>;
 }
 interface FakeState {
@@ -46,7 +47,8 @@ function launch(dirs: { userData: string; keyring: string }, env: Record<string,
   });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  child.stdout!.resume();
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -66,7 +68,7 @@ function launch(dirs: { userData: string; keyring: string }, env: Record<string,
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
     child.send({ id, cmd, ...extra });
   });
-  return { child, exited, stderr: () => err, send };
+  return { child, exited, stderr: () => err, stdout: () => out, send };
 }
 
 async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
@@ -269,5 +271,19 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(rows).toBeGreaterThanOrEqual(1);
     mock.setResponder(defaultAgent);
     app.child.kill('SIGKILL');
+  });
+
+  it('the app\'s --self-test argument checks the keychain (async safeStorage after ready), settings, ledger and proxy, and exits 0', async () => {
+    const dirs = { userData: join(base, 'e', 'userData'), keyring: join(base, 'e', 'keyring') };
+    const app = start(dirs, {}, ['--self-test']);
+    expect(await app.exited).toBe(0);
+    const lines = app.stdout().trim().split('\n');
+    expect(lines.slice(1, 5).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['ok secret-box', 'ok settings', 'ok ledger', 'ok proxy']);
+    expect(app.stdout()).toMatch(/secret-box encrypt \+ decrypt round trip/);
+    expect(app.stdout()).toMatch(/key encrypted/);
+
+    const noKeyring = start(dirs, { FAKE_KEYRING_DOWN: '1' }, ['--self-test']);
+    expect(await noKeyring.exited).toBe(1);
+    expect(noKeyring.stdout()).toMatch(/FAIL secret-box OS secret storage is not available/);
   });
 });
