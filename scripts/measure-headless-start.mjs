@@ -23,6 +23,11 @@ const freePort = () => new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// CPU seconds (user + system) the process used: unlike wall time, other load on the machine barely moves it.
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks (100 Hz)
+};
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 async function once(t) {
@@ -31,10 +36,11 @@ async function once(t) {
   const started = performance.now();
   const child = spawn(t.cmd, t.args, { cwd: t.cwd, stdio: 'ignore', env: { ...process.env, CCPROXY_PORT: String(port), CCPROXY_DATA_DIR: data, MISTRAL_API_KEY: 'measure-key' } });
   let ms = NaN;
+  let cpu = NaN;
   for (let i = 0; i < 3000; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.status === 200) { ms = performance.now() - started; break; }
+      if (res.status === 200) { ms = performance.now() - started; cpu = cpuMs(child.pid); break; }
     } catch { /* not listening yet */ }
     await sleep(5);
   }
@@ -44,7 +50,7 @@ async function once(t) {
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
   rmSync(data, { recursive: true, force: true });
-  return { ms, rss };
+  return { ms, rss, cpu };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -53,9 +59,13 @@ for (let r = 0; r < runs; r++) for (const [i, t] of targets.entries()) results[i
 for (const [i, t] of targets.entries()) {
   const ms = median(results[i].map((x) => x.ms));
   const rss = median(results[i].map((x) => x.rss));
-  console.log(`${[t.cmd, ...t.args].join(' ')}  (cwd ${t.cwd}): start→/health median ${ms.toFixed(0)} ms, idle RSS median ${rss.toFixed(1)} MB  [${results[i].map((x) => x.ms.toFixed(0)).join(' ')}]`);
+  const cpu = median(results[i].map((x) => x.cpu));
+  console.log(`${[t.cmd, ...t.args].join(' ')}  (cwd ${t.cwd}): start→/health median ${ms.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU; idle RSS median ${rss.toFixed(1)} MB  [wall ${results[i].map((x) => x.ms.toFixed(0)).join(' ')}]`);
 }
 if (targets.length > 1) {
   const base = median(results[0].map((x) => x.ms));
-  for (let i = 1; i < targets.length; i++) console.log(`ratio start time ${i}/0: ${(median(results[i].map((x) => x.ms)) / base).toFixed(2)}`);
+  const baseCpu = median(results[0].map((x) => x.cpu));
+  for (let i = 1; i < targets.length; i++) {
+    console.log(`ratio ${i}/0: wall ${(median(results[i].map((x) => x.ms)) / base).toFixed(2)}, CPU ${(median(results[i].map((x) => x.cpu)) / baseCpu).toFixed(2)}`);
+  }
 }
