@@ -5,6 +5,7 @@ import { ConfigError, isLoopbackHost } from './config.js';
 import { CoreService } from './core/service.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { reachableUrls } from './proxy/server.js';
+import { runSelfTest } from './self-test.js';
 import { openConfStore } from './settings/store.js';
 import { VERSION } from './version.js';
 
@@ -51,6 +52,8 @@ function watchParent(onLost: () => void): void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // Checks settings, ledger, secret storage and proxy in a temp dir, one line each; the user's data is not touched.
+  if (args.length === 1 && args[0] === '--self-test') process.exit((await runSelfTest({ version: VERSION })).ok ? 0 : 1);
   const unknown = args.filter((a) => a !== '--ui');
   if (unknown.length) {
     console.error(`ccproxy: unknown option ${unknown[0]}; ${USAGE}`);

@@ -71,6 +71,8 @@ export function isEnabledLinux(dir: string): boolean {
 export interface AutoLaunch {
   isEnabled(): boolean;
   setEnabled(on: boolean): void;
+  /** False when an enabled entry starts something else than this executable (an AppImage renamed by an update). */
+  isCurrent?(): boolean;
 }
 
 /** The slice of Electron's `app` the adapter needs; passed in so this file never loads 'electron' at runtime. */
@@ -86,22 +88,43 @@ export interface AutoLaunchOptions {
   execPath: string;
   env: Record<string, string | undefined>;
   home: string;
+  /**
+   * app.isPackaged. A dev run's executable is the bare `electron` binary, which would open Electron's default app
+   * at login: nothing is registered then (turning it off still works).
+   */
+  packaged: boolean;
+  onSkipped?: (reason: string) => void;
 }
 
 export function createAutoLaunch(opts: AutoLaunchOptions): AutoLaunch {
   const args = [HIDDEN_ARG];
+  const skipDev = () => opts.onSkipped?.('start at login is only registered by the installed app, not by a dev run');
   if (opts.platform === 'linux') {
     const dir = linuxAutostartDir(opts.env, opts.home);
     return {
       isEnabled: () => isEnabledLinux(dir),
-      setEnabled: (on) => (on ? enableLinux(dir, opts.execPath, args) : disableLinux(dir)),
+      setEnabled: (on) => {
+        if (!on) disableLinux(dir);
+        else if (!opts.packaged) skipDev();
+        else enableLinux(dir, opts.execPath, args);
+      },
+      isCurrent: () => {
+        try {
+          return readFileSync(join(dir, AUTOSTART_FILE), 'utf8') === desktopEntry(opts.execPath, args);
+        } catch {
+          return false;
+        }
+      },
     };
   }
   // Windows matches the registry entry by path and args, so reads must pass the same ones the write used.
   const query = { path: opts.execPath, args };
   return {
     isEnabled: () => opts.loginItems.getLoginItemSettings(query).openAtLogin,
-    setEnabled: (on) => opts.loginItems.setLoginItemSettings({ openAtLogin: on, ...query }),
+    setEnabled: (on) => {
+      if (on && !opts.packaged) skipDev();
+      else opts.loginItems.setLoginItemSettings({ openAtLogin: on, ...query });
+    },
   };
 }
 
@@ -111,7 +134,9 @@ export function createAutoLaunch(opts: AutoLaunchOptions): AutoLaunch {
  */
 export function applyAutoLaunch(autoLaunch: AutoLaunch, wanted: boolean, onError: (err: unknown) => void = () => undefined): boolean {
   try {
-    if (autoLaunch.isEnabled() !== wanted) autoLaunch.setEnabled(wanted);
+    const enabled = autoLaunch.isEnabled();
+    // A stale entry (the executable moved or was renamed) is rewritten, or login would start nothing.
+    if (enabled !== wanted || (wanted && autoLaunch.isCurrent?.() === false)) autoLaunch.setEnabled(wanted);
     return autoLaunch.isEnabled();
   } catch (err) {
     onError(err);

@@ -6,34 +6,39 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreService } from '../app/core/service.js';
+import { runSelfTest } from '../app/self-test.js';
+import { settingsFilePath } from '../app/settings/schema.js';
 import { applyAutoLaunch, createAutoLaunch, HIDDEN_ARG } from './auto-launch.js';
 import { forwardEvents, isTrustedSender, registerContract } from './ipc.js';
 import { createProxyController } from './proxy-controller.js';
 import { rendererUrl } from './renderer-location.js';
-import { safeStorageBox } from './safe-storage-box.js';
+import { safeStorageBox, type AsyncSecretBox } from './safe-storage-box.js';
 import { openAppSettings } from './settings-source.js';
+import { prepareStoredKey, withKeyEncryption } from './stored-key.js';
 import { trayMenu, trayTooltip, type TrayActionId } from './tray-menu.js';
 import { createMainWindow, showWindow } from './window.js';
 
 // Wiring only: the core (settings, proxy, ledger, events, the contract's handlers) is app/core's CoreService, shared
-// with headless mode; every shell decision lives in a small module that is tested without Electron.
+// with headless mode; every shell decision lives in a small module that is tested without Electron. Everything that
+// touches safeStorage or shows a dialog runs after 'ready' (before it, safeStorage reports encryption unavailable on
+// Windows and Linux, and an error box goes to the terminal on Linux).
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Quitting from the tray should feel immediate; a stream still running after this gets an SSE error.
 const QUIT_GRACE_MS = 5_000;
+export const SELF_TEST_ARG = '--self-test';
 
 const logError = (what: string) => (err: unknown) => console.error(`ccproxy: ${what}:`, err);
 
-/** A settings file or env value the core cannot work with is shown once, then the app exits: there is no tray yet. */
-function openCore(): CoreService | null {
+/** Opens the settings (with the key decrypted ahead) and the core; a problem is shown, then the app exits. */
+async function openCore(box: AsyncSecretBox): Promise<{ core: CoreService; keyError: string | null } | null> {
   try {
-    const settings = openAppSettings(ElectronStore, {
-      dataDir: app.getPath('userData'),
-      secretBox: safeStorageBox(safeStorage, process.platform),
-      env: process.env,
-    });
+    await box.init();
+    const dataDir = app.getPath('userData');
+    const keyError = await prepareStoredKey(box, settingsFilePath(dataDir));
+    const settings = openAppSettings(ElectronStore, { dataDir, secretBox: box, env: process.env });
     // Without a key the proxy still starts (requests get a clear error): the window is where the user enters it.
-    return new CoreService({ settings, version: app.getVersion(), allowMissingKey: true });
+    return { core: new CoreService({ settings, version: app.getVersion(), allowMissingKey: true }), keyError };
   } catch (err) {
     dialog.showErrorBox('CCProxy Desktop cannot start', err instanceof Error ? err.message : String(err));
     app.exit(1);
@@ -41,7 +46,7 @@ function openCore(): CoreService | null {
   }
 }
 
-function run(core: CoreService): void {
+function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): void {
   const proxy = createProxyController(core);
   const autoLaunch = createAutoLaunch({
     platform: process.platform,
@@ -49,6 +54,8 @@ function run(core: CoreService): void {
     execPath: process.env.APPIMAGE ?? process.execPath,
     env: process.env,
     home: homedir(),
+    packaged: app.isPackaged,
+    onSkipped: (reason) => console.warn(`ccproxy: ${reason}`),
   });
 
   let quitting = false;
@@ -58,14 +65,32 @@ function run(core: CoreService): void {
   const asset = (name: string) => join(app.getAppPath(), 'build', name);
   const liveContents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
 
+  const ensureWindow = (): BrowserWindow | null => {
+    // After quit starts, a window must not be (re)created: it would be destroyed mid-load, or throw.
+    if (quitting) return null;
+    if (win?.isDestroyed()) win = null;
+    if (!win) {
+      win = createMainWindow({
+        appPath: app.getAppPath(),
+        preload: join(here, 'preload.cjs'),
+        icon: process.platform === 'linux' ? asset('icon.png') : undefined,
+        isQuitting: () => quitting,
+      });
+      // Windows logoff/shutdown ends the process right after this: stop now so in-flight requests are cut and their
+      // usage records written, instead of waiting for a quit sequence that will not come.
+      win.on('session-end', () => {
+        quitting = true;
+        void core.close(0).catch(logError('stop at session end failed')).finally(() => {
+          closed = true;
+        });
+      });
+    }
+    return win;
+  };
   const openWindow = () => {
-    win ??= createMainWindow({
-      appPath: app.getAppPath(),
-      preload: join(here, 'preload.cjs'),
-      icon: process.platform === 'linux' ? asset('icon.png') : undefined,
-      isQuitting: () => quitting,
-    });
-    showWindow(win);
+    const w = ensureWindow();
+    if (!w) return;
+    showWindow(w);
     // LSUIElement apps are never frontmost on their own; without this the window opens behind others.
     if (process.platform === 'darwin') app.focus({ steal: true });
   };
@@ -76,7 +101,8 @@ function run(core: CoreService): void {
     stop: () => void proxy.stop(),
     'copy-url': () => {
       const url = proxy.state().url;
-      if (url) clipboard.writeText(url);
+      // Electron 45's clipboard.writeText returns a promise: a rejection must not become an unhandled one.
+      if (url) void Promise.resolve(clipboard.writeText(url)).catch(logError('cannot copy the URL'));
     },
     'open-window': openWindow,
     // Through the settings, like the window's switch: the 'settings.changed' event then applies it to the OS.
@@ -93,12 +119,19 @@ function run(core: CoreService): void {
   }
 
   function renderTray(): void {
-    if (!tray) return;
+    if (!tray || tray.isDestroyed()) return;
+    if (quitting) {
+      // The grace period: nothing in the menu may start, stop or reopen anything any more.
+      tray.setToolTip('CCProxy Desktop — quitting…');
+      tray.setContextMenu(Menu.buildFromTemplate([{ label: 'Quitting…', enabled: false }]));
+      return;
+    }
     const state = { ...proxy.state(), autoLaunch: safeIsEnabled() };
+    if (keyError && !state.error) state.error = keyError;
     tray.setToolTip(trayTooltip(state));
     const template: MenuItemConstructorOptions[] = trayMenu(state).map((item) => {
       const id = item.id;
-      return { ...item, click: id ? () => actions[id]() : undefined };
+      return { ...item, click: id ? () => (quitting ? undefined : actions[id]()) : undefined };
     });
     tray.setContextMenu(Menu.buildFromTemplate(template));
   }
@@ -109,10 +142,12 @@ function run(core: CoreService): void {
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => {
     quitting = true;
+    renderTray();
   });
   app.on('will-quit', (event) => {
     if (closed) return;
     event.preventDefault();
+    quitting = true;
     void core
       .close(QUIT_GRACE_MS)
       .catch(logError('stop failed'))
@@ -124,30 +159,64 @@ function run(core: CoreService): void {
 
   proxy.onChange(renderTray);
   core.bus.on('settings.changed', (view) => {
+    // A key entered again replaces the one that could not be decrypted.
+    if (keyError && view.apiKey.set) keyError = null;
     applyAutoLaunch(autoLaunch, view.settings.autoLaunch, logError('cannot change start-at-login'));
     renderTray();
   });
-  registerContract(ipcMain, core.handlers, (event) => isTrustedSender(event, rendererUrl(app.getAppPath())));
+  registerContract(ipcMain, withKeyEncryption(core.handlers, box), (event) => isTrustedSender(event, rendererUrl(app.getAppPath())));
   forwardEvents(core.bus, liveContents);
 
-  void app.whenReady().then(async () => {
-    if (process.platform === 'darwin') app.dock?.hide();
-    const image = nativeImage.createFromPath(asset(process.platform === 'darwin' ? 'tray-Template.png' : 'tray.png'));
-    tray = new Tray(image);
-    if (process.platform === 'win32') tray.on('click', openWindow);
+  const image = nativeImage.createFromPath(asset(process.platform === 'darwin' ? 'tray-Template.png' : 'tray.png'));
+  tray = new Tray(image);
+  // macOS shows the menu on click by itself; Windows and Linux (where the desktop reports clicks) open the window.
+  if (process.platform !== 'darwin') tray.on('click', openWindow);
+  void (async () => {
     // The stored setting is the source of truth: make the OS agree at every launch, not only when it changes.
     applyAutoLaunch(autoLaunch, (await core.handlers['settings.get']()).settings.autoLaunch, logError('cannot change start-at-login'));
     renderTray();
     const atLogin = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
-    if (!atLogin) openWindow();
+    // On Windows the window exists (hidden) from the start: it is what receives the session-end message.
+    if (!atLogin || keyError) openWindow();
+    else if (process.platform === 'win32') ensureWindow();
     await proxy.start();
-  });
+    if (keyError) {
+      void dialog.showMessageBox({ type: 'warning', title: 'CCProxy Desktop', message: 'The stored API key cannot be used', detail: keyError })
+        .catch(logError('cannot show the key warning'));
+    }
+  })().catch(logError('start failed'));
 }
 
+function selfTest(box: AsyncSecretBox): void {
+  void app.whenReady()
+    .then(async () => {
+      await box.init();
+      const result = await runSelfTest({
+        version: app.getVersion(),
+        openSettings: (dataDir, env) => openAppSettings(ElectronStore, { dataDir, secretBox: box, env }),
+        secretBox: box,
+        prepareSecret: (plain) => box.prepareEncrypt(plain),
+        roundTrip: async (plain) => (await safeStorage.decryptStringAsync(await safeStorage.encryptStringAsync(plain))).result,
+      });
+      app.exit(result.ok ? 0 : 1);
+    })
+    .catch((err: unknown) => {
+      console.error('ccproxy: self-test failed to run:', err);
+      app.exit(1);
+    });
+}
+
+// No application menu: the default one (Reload, Toggle DevTools…) must not ship in the window.
+Menu.setApplicationMenu(null);
 app.setAppUserModelId('dev.ccproxy.desktop');
+const box = safeStorageBox(safeStorage, process.platform);
+if (process.argv.includes(SELF_TEST_ARG)) selfTest(box);
 // A second launch (e.g. from the app menu while it sits in the tray) just brings the running one forward.
-if (!app.requestSingleInstanceLock()) app.quit();
+else if (!app.requestSingleInstanceLock()) app.quit();
 else {
-  const core = openCore();
-  if (core) run(core);
+  void app.whenReady()
+    .then(() => openCore(box))
+    .then((opened) => {
+      if (opened) run(opened.core, box, opened.keyError);
+    });
 }

@@ -221,7 +221,8 @@ export class CoreService {
     // Requests read the config through a getter, so everything but the listen address applies to the next request.
     this.config = next;
     this.bus.emit('settings.changed', view);
-    if (rebind && this.proxy) {
+    // Also after a failed start (port in use): the new address is the fix, so try it and clear the old error.
+    if (rebind && (this.proxy || this.lastError !== null)) {
       await this.stop(5_000);
       await this.start().catch(() => undefined);
     }

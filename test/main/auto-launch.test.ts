@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,12 +112,60 @@ describe('linux enable/disable/isEnabled on a real directory', () => {
       getLoginItemSettings: () => { throw new Error('not on linux'); },
       setLoginItemSettings: () => { throw new Error('not on linux'); },
     };
-    const auto = createAutoLaunch({ platform: 'linux', loginItems, execPath: '/apps/CCProxy.AppImage', env: { XDG_CONFIG_HOME: cfg }, home: '/nowhere' });
+    const auto = createAutoLaunch({ platform: 'linux', loginItems, execPath: '/apps/CCProxy.AppImage', env: { XDG_CONFIG_HOME: cfg }, home: '/nowhere', packaged: true });
     auto.setEnabled(true);
     expect(auto.isEnabled()).toBe(true);
     expect(execLine(readFileSync(join(cfg, 'autostart', AUTOSTART_FILE), 'utf8'))).toBe('/apps/CCProxy.AppImage --hidden');
     auto.setEnabled(false);
     expect(auto.isEnabled()).toBe(false);
+  });
+});
+
+describe('createAutoLaunch: moved executable and dev runs', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'ccproxy-autostart-'));
+    dirs.push(d);
+    return d;
+  };
+  const noLoginItems: LoginItems = {
+    getLoginItemSettings: () => { throw new Error('not on linux'); },
+    setLoginItemSettings: () => { throw new Error('not on linux'); },
+  };
+
+  it('rewrites the Linux entry when the executable path changed (a renamed AppImage after an update)', () => {
+    const cfg = tempDir();
+    const env = { XDG_CONFIG_HOME: cfg };
+    const v1 = createAutoLaunch({ platform: 'linux', loginItems: noLoginItems, execPath: '/apps/ccproxy-desktop-0.1.0.AppImage', env, home: '/nowhere', packaged: true });
+    v1.setEnabled(true);
+    const v2 = createAutoLaunch({ platform: 'linux', loginItems: noLoginItems, execPath: '/apps/ccproxy-desktop-0.2.0.AppImage', env, home: '/nowhere', packaged: true });
+    expect(v2.isEnabled()).toBe(true);
+    expect(v2.isCurrent?.()).toBe(false);
+    expect(applyAutoLaunch(v2, true)).toBe(true);
+    expect(execLine(readFileSync(join(cfg, 'autostart', AUTOSTART_FILE), 'utf8'))).toBe('/apps/ccproxy-desktop-0.2.0.AppImage --hidden');
+    expect(v2.isCurrent?.()).toBe(true);
+  });
+
+  it('a dev run (not packaged) registers nothing at login, but can still turn it off', () => {
+    const cfg = tempDir();
+    const skipped: string[] = [];
+    const dev = createAutoLaunch({ platform: 'linux', loginItems: noLoginItems, execPath: '/repo/node_modules/electron/dist/electron', env: { XDG_CONFIG_HOME: cfg }, home: '/nowhere', packaged: false, onSkipped: (r) => skipped.push(r) });
+    expect(applyAutoLaunch(dev, true)).toBe(false);
+    expect(existsSync(join(cfg, 'autostart', AUTOSTART_FILE))).toBe(false);
+    expect(skipped.length).toBe(1);
+    enableLinux(join(cfg, 'autostart'), '/opt/ccproxy');
+    expect(applyAutoLaunch(dev, false)).toBe(false);
+    expect(existsSync(join(cfg, 'autostart', AUTOSTART_FILE))).toBe(false);
+
+    const calls: unknown[] = [];
+    const loginItems = {
+      getLoginItemSettings: () => ({ openAtLogin: false }) as ReturnType<LoginItems['getLoginItemSettings']>,
+      setLoginItemSettings: (s: unknown) => void calls.push(s),
+    };
+    const devWin = createAutoLaunch({ platform: 'win32', loginItems, execPath: 'C:\\electron.exe', env: {}, home: 'C:\\Users\\me', packaged: false });
+    devWin.setEnabled(true);
+    expect(calls).toEqual([]);
   });
 });
 
@@ -131,7 +179,7 @@ describe('createAutoLaunch on macOS/Windows', () => {
     };
     for (const platform of ['darwin', 'win32'] as const) {
       calls.length = 0;
-      const auto = createAutoLaunch({ platform, loginItems, execPath: 'C:\\Apps\\CCProxy.exe', env: {}, home: 'C:\\Users\\me' });
+      const auto = createAutoLaunch({ platform, loginItems, execPath: 'C:\\Apps\\CCProxy.exe', env: {}, home: 'C:\\Users\\me', packaged: true });
       auto.setEnabled(true);
       expect(auto.isEnabled()).toBe(true);
       auto.setEnabled(false);

@@ -41,6 +41,7 @@ const fake = vi.hoisted(() => {
     getAppPath = () => '/nonexistent-app';
     requestSingleInstanceLock = () => true;
     setAppUserModelId = () => undefined;
+    isPackaged = true;
     whenReady = () => whenReady;
     focus = () => undefined;
     dock = { hide: () => undefined };
@@ -92,6 +93,7 @@ const fake = vi.hoisted(() => {
       super();
       trays.push(this);
     }
+    isDestroyed = () => false;
     setToolTip = (text: string) => void (this.tooltip = text);
     setContextMenu = (menu: MenuItem[]) => void (this.menu = menu);
   }
@@ -102,16 +104,16 @@ const fake = vi.hoisted(() => {
     app,
     BrowserWindow: FakeWindow,
     Tray: FakeTray,
-    Menu: { buildFromTemplate: (template: MenuItem[]) => template },
+    Menu: { buildFromTemplate: (template: MenuItem[]) => template, setApplicationMenu: () => undefined },
     nativeImage: { createFromPath: (path: string) => ({ path }) },
-    clipboard: { writeText: (text: string) => clipboardText.push(text) },
+    clipboard: { writeText: async (text: string) => void clipboardText.push(text) },
     ipcMain: { handle: (channel: string, fn: Fn) => ipcHandlers.set(channel, fn) },
     // A reversible stand-in for the OS keychain, so the test can see the key was sealed.
     safeStorage: {
-      isEncryptionAvailable: () => true,
+      isAsyncEncryptionAvailable: async () => true,
       getSelectedStorageBackend: () => 'gnome_libsecret',
-      encryptString: (plain: string) => Buffer.from(`sealed:${plain}`).reverse(),
-      decryptString: (sealed: Buffer) => Buffer.from(sealed).reverse().toString().slice('sealed:'.length),
+      encryptStringAsync: async (plain: string) => Buffer.from(`sealed:${plain}`).reverse(),
+      decryptStringAsync: async (sealed: Buffer) => ({ result: Buffer.from(sealed).reverse().toString().slice('sealed:'.length), shouldReEncrypt: false }),
     },
     dialog: {
       showErrorBox: (title: string, content: string) => {

@@ -44,25 +44,45 @@ describe('sealSecret / openSecret', () => {
   });
 });
 
-describe('safeStorageBox', () => {
+describe('safeStorageBox (async safeStorage, prepared ahead)', () => {
   const storage = (backend: string, available = true) => ({
-    isEncryptionAvailable: () => available,
-    encryptString: (s: string) => Buffer.from([...Buffer.from(s)].reverse()),
-    decryptString: (b: Buffer) => Buffer.from([...b].reverse()).toString(),
+    isAsyncEncryptionAvailable: async () => available,
+    encryptStringAsync: async (s: string) => Buffer.from([...Buffer.from(s)].reverse()),
+    decryptStringAsync: async (b: Buffer) => {
+      if (b[0] === 0xff) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      return { result: Buffer.from([...b].reverse()).toString(), shouldReEncrypt: false };
+    },
     getSelectedStorageBackend: () => backend as 'basic_text',
   });
 
-  it('encodes ciphertext as base64 and decodes it back', () => {
+  it('is unavailable until init(), then encrypts and decrypts what was prepared, as base64', async () => {
     const box = safeStorageBox(storage('gnome_libsecret'), 'linux');
-    expect(box.isAvailable()).toBe(true);
+    expect(box.isAvailable()).toBe(false);
+    expect(await box.init()).toBe(true);
+    await box.prepareEncrypt('héllo');
     const b64 = box.encrypt('héllo');
     expect(b64).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(box.decrypt(b64)).toBe('héllo');
+    const other = Buffer.from('dlrow').toString('base64');
+    expect(() => box.decrypt(other)).toThrow(/not decrypted ahead/);
+    await box.prepareDecrypt(other);
+    expect(box.decrypt(other)).toBe('world');
+    expect(() => box.encrypt('unprepared')).toThrow(/not encrypted ahead/);
   });
 
-  it('treats the Linux basic_text fallback as unavailable', () => {
-    expect(safeStorageBox(storage('basic_text'), 'linux').isAvailable()).toBe(false);
-    expect(safeStorageBox(storage('unknown'), 'darwin').isAvailable()).toBe(true);
-    expect(safeStorageBox(storage('gnome_libsecret', false), 'linux').isAvailable()).toBe(false);
+  it('remembers a decryption failure and reports it', async () => {
+    const box = safeStorageBox(storage('gnome_libsecret'), 'linux');
+    await box.init();
+    const bad = Buffer.from([0xff, 1, 2]).toString('base64');
+    await box.prepareDecrypt(bad);
+    expect(box.decryptError(bad)).toMatch(/decrypting/);
+    expect(() => box.decrypt(bad)).toThrow(/decrypting/);
+  });
+
+  it('treats the Linux basic_text fallback as unavailable', async () => {
+    const linuxBasic = safeStorageBox(storage('basic_text'), 'linux');
+    expect(await linuxBasic.init()).toBe(false);
+    expect(await safeStorageBox(storage('unknown'), 'darwin').init()).toBe(true);
+    expect(await safeStorageBox(storage('gnome_libsecret', false), 'linux').init()).toBe(false);
   });
 });
