@@ -1,3 +1,4 @@
+import { imageSize } from 'image-size';
 import type { AnthropicRequest } from './anthropic-types.js';
 
 // Mistral has no token-counting endpoint, so count_tokens is answered locally (never a paid call). Mistral's
@@ -9,24 +10,19 @@ const PER_MESSAGE_OVERHEAD = 4;
 const IMAGE_FALLBACK_TOKENS = 1_200;
 const IMAGE_MAX_TOKENS = 3_025;
 
-/** Width and height from the header of a base64 PNG, GIF, WebP or JPEG, when it can be read cheaply. */
-export function imageSize(base64: string): { width: number; height: number } | null {
-  const bytes = Buffer.from(base64.slice(0, 80_000), 'base64');
-  if (bytes.length > 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-  if (bytes.length > 10 && bytes.toString('ascii', 0, 3) === 'GIF') return { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
-  if (bytes.length > 30 && bytes.toString('ascii', 8, 12) === 'WEBP' && bytes.toString('ascii', 12, 16) === 'VP8X') {
-    return { width: 1 + bytes.readUIntLE(24, 3), height: 1 + bytes.readUIntLE(27, 3) };
-  }
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < bytes.length) {
-      if (bytes[i] !== 0xff) return null;
-      const marker = bytes[i + 1];
-      const len = bytes.readUInt16BE(i + 2);
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { width: bytes.readUInt16BE(i + 7), height: bytes.readUInt16BE(i + 5) };
-      }
-      i += 2 + len;
+/**
+ * Width and height of a base64 image (PNG, GIF, WebP, JPEG, …), read by the `image-size` library. Most headers sit in
+ * the first kilobytes, so a prefix is tried first; JPEG can put its frame header after large EXIF/ICC blocks, so the
+ * whole image is read if the prefix was not enough.
+ */
+export function imageDimensions(base64: string): { width: number; height: number } | null {
+  const PREFIX_CHARS = 87_384; // 64 KiB of bytes, a multiple of 4 base64 characters
+  for (const text of base64.length > PREFIX_CHARS ? [base64.slice(0, PREFIX_CHARS), base64] : [base64]) {
+    try {
+      const { width, height } = imageSize(Buffer.from(text, 'base64'));
+      if (width && height) return { width, height };
+    } catch {
+      // truncated or unknown: try the whole image, then give up
     }
   }
   return null;
@@ -35,7 +31,7 @@ export function imageSize(base64: string): { width: number; height: number } | n
 function imageTokens(source: unknown): number {
   const src = source as { type?: string; data?: string } | undefined;
   if (src?.type !== 'base64' || typeof src.data !== 'string') return IMAGE_FALLBACK_TOKENS;
-  const size = imageSize(src.data);
+  const size = imageDimensions(src.data);
   if (!size) return IMAGE_FALLBACK_TOKENS;
   return Math.min(IMAGE_MAX_TOKENS, Math.ceil((size.width * size.height) / 784));
 }
