@@ -43,6 +43,8 @@ export class CoreService {
   private lastError: string | null = null;
   /** Why the stored/env settings cannot be used right now (only tolerated when allowMissingKey). */
   private configError: string | null = null;
+  /** Why the stored key exists but cannot be used (e.g. it was encrypted by another user or machine). */
+  private keyError: string | null = null;
   private readonly ledger: UsageLedger;
   private readonly budget: BudgetTracker;
   private readonly logger: Logger;
@@ -92,9 +94,13 @@ export class CoreService {
   /** env > stored > default; without a key (and allowed), a config whose requests fail with a clear message. */
   private loadConfig(): ProxyConfig {
     try {
-      return this.opts.settings.toProxyConfig();
+      const config = this.opts.settings.toProxyConfig();
+      this.keyError = null;
+      return config;
     } catch (err) {
       if (!(err instanceof ConfigError) || !this.opts.allowMissingKey || !/API key/i.test(err.message)) throw err;
+      // A key that is stored but unreadable is not "no key": requests and the status say what happened to it.
+      this.keyError = /decrypt/i.test(err.message) ? err.message : null;
       return { ...this.opts.settings.toProxyConfig({ ...this.opts.settings.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
     }
   }
@@ -120,7 +126,7 @@ export class CoreService {
       port: this.proxy?.port ?? this.config.port,
       version: this.opts.version,
       startedAt: this.startedAt,
-      error: this.lastError ?? this.notice,
+      error: this.lastError ?? this.keyError ?? this.notice,
       notice: this.notice,
     };
   }
@@ -231,6 +237,7 @@ export class CoreService {
   private admit(): ApiError | null {
     if (this.configError) return new ApiError(400, 'invalid_request_error', `CCProxy settings need attention: ${this.configError}`);
     if (!this.config.apiKey) {
+      if (this.keyError) return new ApiError(401, 'authentication_error', this.keyError);
       return new ApiError(401, 'authentication_error', 'No Mistral API key is configured: set MISTRAL_API_KEY or enter a key in the CCProxy window');
     }
     const { over, refuse } = this.budget.check();

@@ -156,6 +156,14 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     const s3 = await until('the decrypt warning', stateOf(lost), (s) => s.dialogs.length > 0 && runningUrl(s) !== undefined);
     expect(s3.dialogs[0]!.detail).toMatch(/could not be decrypted/);
     expect(s3.windows.some((w) => w.visible)).toBe(true);
+    // …and a request says the same, instead of claiming that no key is configured.
+    const refused = await fetch(`${runningUrl(s3)}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'any', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/could not be decrypted/);
     await lost.send('quit');
     expect(await lost.exited).toBe(0);
   });
