@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { createParser } from 'eventsource-parser';
-import { readText, type MistralClient, type UpstreamResponse } from '../mistral/client.js';
+import { readText, type ChatOk, type ChatOptions, type MistralClient } from '../mistral/client.js';
+import { checkChunk, checkResponse } from '../mistral/shape.js';
+import { SseReader } from '../mistral/sse.js';
 import type { ProxyConfig } from '../config.js';
 import type { AnthropicRequest } from '../translate/anthropic-types.js';
-import { ApiError, mapUpstreamError } from '../translate/errors.js';
-import type { MistralChunk, MistralResponse } from '../translate/mistral-types.js';
+import { ApiError } from '../translate/errors.js';
 import { resolveModel } from '../translate/models.js';
 import { anthropicToMistral } from '../translate/request.js';
 import { mistralToAnthropic, newMessageId } from '../translate/response.js';
@@ -12,6 +12,7 @@ import { emptyStream, StreamTranslator } from '../translate/stream.js';
 import { validateMessagesRequest } from '../translate/validate.js';
 import { readJsonBody } from './body.js';
 import type { RequestRecord } from './records.js';
+import { SseResponse } from './sse-response.js';
 import type { UpstreamModels } from './upstream-models.js';
 
 export interface MessagesDeps {
@@ -21,6 +22,10 @@ export interface MessagesDeps {
   /** Live requests, so shutdown can finish or cut them. */
   active: Set<AbortController>;
   pingIntervalMs: number;
+  /** A stream whose upstream has not answered after this long gets its headers and pings (default: pingIntervalMs). */
+  headStartMs?: number;
+  /** Per-request hooks into the upstream call (the pacing limiter's seam; see app/mistral/client.ts). */
+  upstreamHooks?: (rec: RequestRecord) => Omit<ChatOptions, 'signal'>;
   /** Told once a request is understood (model known), before anything is sent upstream. */
   onStarted?: (rec: RequestRecord) => void;
   /** A refusal (e.g. a budget limit) to answer instead of forwarding; checked before any upstream call. */
@@ -31,6 +36,18 @@ export const SHUTDOWN = 'shutdown';
 
 /** Roughly 4 bytes of request JSON per prompt token; good enough for message_start, refined by message_delta. */
 const estimateFromBytes = (bytes: number) => Math.max(1, Math.ceil(bytes / 4));
+
+/**
+ * Bounds on one streamed answer, scaled by the tokens it may produce: a Mistral chunk is ~250 bytes per token and a
+ * whole tool call arrives as one event, so these leave wide headroom while a runaway upstream cannot grow memory.
+ */
+export function streamCaps(maxTokens: number) {
+  return {
+    maxEventChars: Math.min(8 * 2 ** 20, Math.max(256 * 1024, maxTokens * 32)),
+    maxUpstreamBytes: 4 * 2 ** 20 + maxTokens * 1024,
+    maxRelayedChars: 4 * 2 ** 20 + maxTokens * 1024,
+  };
+}
 
 function sessionIdOf(ctx: Context, req: AnthropicRequest): string | undefined {
   const header = ctx.get('x-claude-code-session-id');
@@ -89,17 +106,27 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   // 'close' on the response (not the request) fires when the client goes away, even before upstream answers.
   ctx.res.once('close', onClose);
   deps.active.add(controller);
+  const sse = req.stream === true ? new SseResponse(ctx.res, rec.id, deps.pingIntervalMs) : null;
+  // While the proxy waits (Mistral's first byte, a retry's Retry-After, a pacing queue) a streaming client gets a
+  // live stream with pings, so its own timeout never fires first.
+  sse?.headStart(deps.headStartMs ?? deps.pingIntervalMs);
   try {
-    const upstream = await deps.client.open('POST', '/chat/completions', translation.body, controller.signal);
-    if (upstream.status < 200 || upstream.status >= 300) {
-      const text = await readText(upstream.body);
-      // Mistral's own text is passed on; should it ever quote the key, the key must not travel further.
-      throw mapUpstreamError(upstream.status, cfg.apiKey ? text.split(cfg.apiKey).join('[redacted]') : text, headerOf(upstream, 'retry-after'));
-    }
-    if (req.stream === true) await pipeStream(ctx, upstream, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, deps, rec);
-    else {
-      const json = JSON.parse(await readText(upstream.body)) as MistralResponse;
-      const message = mistralToAnthropic(json, translation.context);
+    const result = await deps.client.chat(translation.body, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
+    rec.upstream = { attempts: result.attempts, retryWaitMs: result.retryWaitMs, skippedLines: 0 };
+    if (!result.ok) throw result.error;
+    if (sse) {
+      ctx.respond = false;
+      const caps = streamCaps(translation.body.max_tokens ?? cfg.maxTokens);
+      await pipeStream(sse, result, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, rec, caps);
+    } else {
+      const text = await readText(result.body, { deadline: result.deadline ?? undefined });
+      let json: unknown;
+      try {
+        json = JSON.parse(result.redact(text));
+      } catch {
+        throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
+      }
+      const message = mistralToAnthropic(checkResponse(json), translation.context);
       rec.stopReason = message.stop_reason;
       rec.inputTokens = message.usage.input_tokens;
       rec.outputTokens = message.usage.output_tokens;
@@ -114,20 +141,24 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       ctx.respond = false;
       return;
     }
-    if (controller.signal.aborted && controller.signal.reason === SHUTDOWN) {
-      throw new ApiError(529, 'overloaded_error', 'CCProxy is shutting down; retry the request');
+    const apiErr = controller.signal.aborted && controller.signal.reason === SHUTDOWN
+      ? new ApiError(529, 'overloaded_error', 'CCProxy is shutting down; retry the request')
+      : err instanceof ApiError ? err : new ApiError(502, 'api_error', `Mistral API call failed (${(err as NodeJS.ErrnoException)?.code ?? 'error'})`);
+    if (sse?.committed) {
+      // The client already holds a 200 with pings: the failure can only travel as an SSE error event.
+      ctx.respond = false;
+      sse.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: apiErr.type, message: apiErr.message } })}\n\n`);
+      sse.end();
+      rec.errorType = apiErr.type;
+      rec.errorMessage = apiErr.message;
+      return;
     }
-    if (err instanceof SyntaxError) throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
-    throw err;
+    throw apiErr;
   } finally {
+    sse?.stop();
     deps.active.delete(controller);
     ctx.res.off('close', onClose);
   }
-}
-
-function headerOf(res: UpstreamResponse, name: string): string | undefined {
-  const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function answerEmpty(ctx: Context, model: string): void {
@@ -144,79 +175,71 @@ function answerEmpty(ctx: Context, model: string): void {
 }
 
 async function pipeStream(
-  ctx: Context,
-  upstream: UpstreamResponse,
+  sse: SseResponse,
+  upstream: ChatOk,
   translator: StreamTranslator,
   controller: AbortController,
-  deps: MessagesDeps,
   rec: RequestRecord,
+  caps: ReturnType<typeof streamCaps>,
 ): Promise<void> {
-  const res = ctx.res;
-  ctx.respond = false;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'request-id': rec.id,
+  sse.commit();
+  sse.write(translator.start());
+  const reader = new SseReader(upstream.body, {
+    idleTimeoutMs: upstream.idleTimeoutMs,
+    maxEventChars: caps.maxEventChars,
+    maxBytes: caps.maxUpstreamBytes,
+    redact: upstream.redact,
   });
-  let lastWrite = Date.now();
-  const write = (text: string) => {
-    if (!text || res.destroyed) return;
-    res.write(text);
-    lastWrite = Date.now();
-  };
-  write(translator.start());
-  const ping = setInterval(() => {
-    if (Date.now() - lastWrite >= deps.pingIntervalMs) write(translator.ping());
-  }, Math.max(50, Math.floor(deps.pingIntervalMs / 2)));
-
-  let sawDone = false;
   let upstreamError: string | null = null;
-  const parser = createParser({
-    onEvent(event) {
-      if (event.data === '[DONE]') {
-        sawDone = true;
-        return;
-      }
-      let chunk: MistralChunk & { object?: string; message?: unknown; error?: unknown };
-      try {
-        chunk = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (chunk.object === 'error' || (chunk.error && !chunk.choices)) {
-        upstreamError = typeof chunk.message === 'string' ? chunk.message : JSON.stringify(chunk.error ?? chunk.message);
-        return;
-      }
-      if (chunk.model) rec.mistralModel = chunk.model;
-      write(translator.push(chunk));
-    },
-  });
+  let relayed = 0;
+  const send = (text: string): void => {
+    relayed += text.length;
+    if (relayed > caps.maxRelayedChars) throw new ApiError(502, 'api_error', `Mistral API stream exceeded ${caps.maxRelayedChars} characters for this request`);
+    sse.write(text);
+  };
 
   try {
-    upstream.body.setEncoding('utf8');
-    for await (const text of upstream.body) {
-      // One upstream read often yields several Anthropic events: send them in one write, not one syscall each.
-      // (Uncorked synchronously: the parser emits every event of this read inside feed(). A deferred uncork can
-      // land after res.end() on Node 24, which then drops the corked bytes.)
-      res.cork();
-      parser.feed(text as string);
-      res.uncork();
+    for await (const batch of reader.batches()) {
+      // One write per upstream read, except that the first content goes out alone, at once.
+      let out = '';
+      let waitingForFirst = translator.firstContentAt === null;
+      for (const data of batch) {
+        const verdict = checkChunk(data);
+        if (verdict.kind === 'garbage') {
+          reader.skip();
+          continue;
+        }
+        if (verdict.kind === 'error') {
+          upstreamError = verdict.message;
+          break;
+        }
+        if (verdict.chunk.model) rec.mistralModel = verdict.chunk.model;
+        out += translator.push(verdict.chunk);
+        if (waitingForFirst && out && translator.firstContentAt !== null) {
+          send(out);
+          out = '';
+          waitingForFirst = false;
+        }
+      }
+      // Backpressure: a client that does not read stops the reading of Mistral's stream, not the proxy's memory.
+      if (out) send(out);
+      if (sse.needsDrain) await sse.drained();
       // Also stop at a stop sequence: leaving the loop destroys the upstream stream, which aborts the request.
       if (upstreamError || translator.finished) break;
     }
-    if (upstreamError) write(translator.error('api_error', `Mistral API: ${upstreamError}`));
-    else if (sawDone || translator.stopReasonKnown) write(translator.end());
-    else write(translator.error('api_error', 'Mistral API stream ended before it finished'));
+    if (upstreamError) sse.write(translator.error('api_error', `Mistral API: ${upstreamError}`));
+    else if (reader.sawDone || translator.stopReasonKnown) sse.write(translator.end());
+    else sse.write(translator.error('api_error', 'Mistral API stream ended before it finished'));
   } catch (err) {
     if (controller.signal.aborted && controller.signal.reason === 'client') throw err;
     const shuttingDown = controller.signal.aborted && controller.signal.reason === SHUTDOWN;
-    const message = shuttingDown ? 'CCProxy is shutting down; retry the request' : `Mistral API stream failed (${(err as { code?: string }).code ?? (err as Error).message})`;
-    write(translator.error('overloaded_error', message));
+    if (shuttingDown) sse.write(translator.error('overloaded_error', 'CCProxy is shutting down; retry the request'));
+    else if (err instanceof ApiError) sse.write(translator.error(err.type, err.message));
+    else sse.write(translator.error('api_error', `Mistral API stream broke off (${(err as NodeJS.ErrnoException)?.code ?? 'error'})`));
   } finally {
-    clearInterval(ping);
-    if (!res.destroyed) res.end();
+    // Whatever ended the relay, the upstream request ends with it (a no-op after a clean end).
+    upstream.body.destroy();
+    sse.end();
     // A stream cut before Mistral's final usage chunk is still billed: record estimates rather than zero.
     const usage = translator.finalUsage;
     rec.stopReason = translator.stopReason;
@@ -224,6 +247,7 @@ async function pipeStream(
     rec.outputTokens = usage?.output_tokens ?? Math.ceil(translator.emittedChars / 4);
     rec.cachedTokens = usage?.cache_read_input_tokens ?? 0;
     rec.ttftMs = translator.firstContentAt ? translator.firstContentAt - rec.startedAt : null;
+    if (rec.upstream) rec.upstream.skippedLines = reader.skipped;
     if (translator.errorSent) {
       rec.errorType = translator.errorSent.type;
       rec.errorMessage = translator.errorSent.message;

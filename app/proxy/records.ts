@@ -5,6 +5,8 @@ import type { AnthropicErrorType, StopReason } from '../translate/anthropic-type
 export interface RequestRecord extends RequestFacts {
   errorType: AnthropicErrorType | 'client_closed' | null;
   stopReason: StopReason | null;
+  /** How the upstream call went: attempts (1 = no retry), time waited between them, SSE lines skipped as garbage. */
+  upstream?: { attempts: number; retryWaitMs: number; skippedLines: number };
 }
 
 export type RecordSink = (record: RequestRecord) => void;

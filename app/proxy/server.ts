@@ -41,6 +41,9 @@ function logRecord(logger: Logger, r: RequestRecord): void {
     req: r.id, path: r.path, model: r.clientModel, mistral_model: r.mistralModel, stream: r.stream, status: r.status,
     ms: r.latencyMs, ttft_ms: r.ttftMs, in: r.inputTokens, out: r.outputTokens, cached: r.cachedTokens,
     stop: r.stopReason, tools: r.toolCount, session: r.sessionId, error: r.errorType, error_message: r.errorMessage,
+    ...(r.upstream && (r.upstream.attempts > 1 || r.upstream.skippedLines > 0)
+      ? { attempts: r.upstream.attempts, retry_wait_ms: r.upstream.retryWaitMs, skipped_lines: r.upstream.skippedLines }
+      : {}),
   };
   if (r.errorType && r.errorType !== 'client_closed') logger.warn(line, 'request failed');
   else logger.info(line, 'request');

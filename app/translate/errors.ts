@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { AnthropicErrorType } from './anthropic-types.js';
 
 /** An error that leaves the proxy as an Anthropic error body with a matching HTTP status. */
@@ -43,20 +44,25 @@ function flattenMessage(body: unknown): string {
   return JSON.stringify(body);
 }
 
+/** Mistral's JSON error body, or null when the body is not JSON (a gateway's HTML page, plain text). */
 function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return text.trim();
+    return null;
   }
 }
 
 /** Maps a non-2xx Mistral response to the Anthropic error a client's SDK understands (reference C.9). */
-export function mapUpstreamError(status: number, bodyText: string, retryAfter?: string): ApiError {
-  const body = parseBody(bodyText);
+export function mapUpstreamError(status: number, bodyText: string, retryAfter?: string, contentType = ''): ApiError {
+  const body = /html/i.test(contentType) ? null : parseBody(bodyText);
   const upstreamType = body && typeof body === 'object' ? String((body as Record<string, unknown>).type ?? '') : '';
-  const detail = flattenMessage(body).slice(0, 2000) || `HTTP ${status}`;
+  // A body that is not JSON is never quoted: it is a gateway's page, not Mistral's word, and can be any size.
+  const statusLine = `HTTP ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
+  const flat = body === null ? '' : flattenMessage(body).replace(/\s+/g, ' ').trim();
+  const detail = (flat.length > 2000 ? `${flat.slice(0, 2000)}…` : flat) || statusLine;
   const msg = (text: string) => `Mistral API: ${text}`;
+  const headers: Record<string, string> = retryAfter ? { 'retry-after': retryAfter } : {};
 
   const overflow = OVERFLOW.exec(detail);
   if (overflow) {
@@ -68,21 +74,9 @@ export function mapUpstreamError(status: number, bodyText: string, retryAfter?: 
   if (status === 402) return new ApiError(402, 'billing_error', msg(detail));
   if (status === 403) return new ApiError(403, 'permission_error', msg(detail));
   if (status === 413) return new ApiError(413, 'request_too_large', msg(detail));
-  if (status === 429) {
-    return new ApiError(429, 'rate_limit_error', msg(detail), retryAfter ? { 'retry-after': retryAfter } : {});
-  }
-  if (status === 502 || status === 503) return new ApiError(529, 'overloaded_error', msg(detail));
-  if (status === 504) return new ApiError(504, 'timeout_error', msg(detail));
-  if (status >= 500) return new ApiError(500, 'api_error', msg(detail));
+  if (status === 429) return new ApiError(429, 'rate_limit_error', msg(detail), headers);
+  if (status === 502 || status === 503) return new ApiError(529, 'overloaded_error', msg(detail), headers);
+  if (status === 504) return new ApiError(504, 'timeout_error', msg(detail), headers);
+  if (status >= 500) return new ApiError(500, 'api_error', msg(detail), headers);
   return new ApiError(400, 'invalid_request_error', msg(detail));
-}
-
-/** A failure to reach Mistral at all (DNS, refused, reset, timeout). */
-export function mapNetworkError(err: unknown): ApiError {
-  const e = err as { code?: string; name?: string; message?: string };
-  const code = e?.code ?? e?.name ?? 'ERROR';
-  if (code === 'ETIMEDOUT' || e?.name === 'TimeoutError') {
-    return new ApiError(504, 'timeout_error', `Mistral API did not answer in time (${code})`);
-  }
-  return new ApiError(502, 'api_error', `Could not reach the Mistral API (${code})`);
 }

@@ -111,7 +111,7 @@ describe('/health and /status', () => {
   });
 
   it('GET /status reports counts and last_error, never the API key', async () => {
-    stack.mock.enqueue(text('one'), errorReply(429));
+    stack.mock.enqueue(text('one'), errorReply(429, undefined, { 'retry-after': '60' }));
     await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 10, messages: [user('a')] });
     await rejection(client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 10, messages: [user('b')] }));
     const res = await fetch(`${stack.url}/status`);

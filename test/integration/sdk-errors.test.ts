@@ -75,17 +75,21 @@ describe('upstream HTTP errors → Anthropic errors', () => {
   });
 
   it('429 → RateLimitError with Retry-After preserved', async () => {
+    // A Retry-After beyond the proxy's retry budget: no retry, the client gets the wait.
     const { err, upstream } = await failWith(errorReply(429, undefined, { 'retry-after': '17' }));
     const e = expectAnthropicError(err, Anthropic.RateLimitError, 429, 'rate_limit_error', /rate limit/i);
     expect(e.headers?.get('retry-after')).toBe('17');
+    expect(e.headers?.get('x-should-retry')).toBeNull();
     expect(upstream).toBe(1);
-    // The mock's default 429 carries Retry-After: 1.
-    const again = await failWith(errorReply(429));
+    // The mock's default 429 carries Retry-After: 1: retried within the bound, then passed on, with "don't retry on top".
+    const again = await failWith([errorReply(429), errorReply(429), errorReply(429)]);
+    expect(again.upstream).toBe(3);
     expect((again.err as APIError).headers?.get('retry-after')).toBe('1');
+    expect((again.err as APIError).headers?.get('x-should-retry')).toBe('false');
   });
 
   it('429 on a streaming request is an HTTP error before any SSE (SDK stream rejects with RateLimitError)', async () => {
-    stack.mock.enqueue(errorReply(429));
+    stack.mock.enqueue(errorReply(429, undefined, { 'retry-after': '60' }));
     const err = await rejection(client.messages.stream(base).finalMessage());
     expectAnthropicError(err, Anthropic.RateLimitError, 429, 'rate_limit_error');
   });
@@ -102,10 +106,10 @@ describe('upstream HTTP errors → Anthropic errors', () => {
     expect(upstream).toBe(3);
   });
 
-  it('502 three times → 529 OverloadedError', async () => {
-    const { err, upstream } = await failWith([errorReply(502), errorReply(502), errorReply(502)]);
-    expectAnthropicError(err, Anthropic.OverloadedError, 529, 'overloaded_error');
-    expect(upstream).toBe(3);
+  it('502 → 529 OverloadedError, not retried (Mistral may have worked on it)', async () => {
+    const { err, upstream } = await failWith(errorReply(502));
+    expectAnthropicError(err, Anthropic.OverloadedError, 529, 'overloaded_error', 'Mistral API: Bad gateway');
+    expect(upstream).toBe(1);
   });
 
   it('503 then success: the retry is invisible to the client', async () => {
@@ -121,14 +125,14 @@ describe('upstream HTTP errors → Anthropic errors', () => {
     expectAnthropicError(err, Anthropic.GatewayTimeoutError, 504, 'timeout_error');
   });
 
-  it('network failure (socket destroyed ×3) → 502 api_error', async () => {
-    const { err, upstream } = await failWith([{ kind: 'destroy' }, { kind: 'destroy' }, { kind: 'destroy' }]);
+  it('network failure after the request was sent (socket destroyed) → 502 api_error, never re-sent', async () => {
+    const { err, upstream } = await failWith({ kind: 'destroy' });
     expectAnthropicError(err, Anthropic.InternalServerError, 502, 'api_error', /Could not reach the Mistral API/);
-    expect(upstream).toBe(3);
+    expect(upstream).toBe(1);
   });
 
   it('network failure on a streaming request → 502 api_error before any SSE', async () => {
-    stack.mock.enqueue({ kind: 'destroy' }, { kind: 'destroy' }, { kind: 'destroy' });
+    stack.mock.enqueue({ kind: 'destroy' });
     const err = await rejection(client.messages.stream(base).finalMessage());
     expectAnthropicError(err, Anthropic.InternalServerError, 502, 'api_error');
   });

@@ -139,7 +139,8 @@ describe('request log', () => {
     const stack = await startStack({ CCPROXY_AUTH_TOKEN: 'local-secret-token' }, { log: true });
     try {
       const client = sdk(stack, { apiKey: 'local-secret-token' });
-      stack.mock.enqueue(text('one'), text('two'), errorReply(429));
+      // Retry-After beyond the proxy's retry budget: answered at once, not retried.
+      stack.mock.enqueue(text('one'), text('two'), errorReply(429, undefined, { 'retry-after': '60' }));
       await client.messages.create(base);
       await client.messages.stream(base).finalMessage();
       await rejection(client.messages.create(base));
