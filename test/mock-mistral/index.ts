@@ -58,7 +58,13 @@ export type Reply =
   /** Never answer (abort / timeout tests). */
   | { kind: 'hang' }
   /** Destroy the socket (network failure). */
-  | { kind: 'destroy' };
+  | { kind: 'destroy' }
+  /**
+   * Fault injection: after the body passed validation, the handler owns the response (raw bytes on the socket,
+   * partial writes, resets, redirects…). Mark `selfDestroy()` before destroying the socket on purpose, so the
+   * request is not recorded as aborted by the client.
+   */
+  | { kind: 'raw'; handle: (ctx: { req: IncomingMessage; res: ServerResponse; rec: RecordedRequest; selfDestroy: () => void }) => void | Promise<void> };
 
 export interface MockMistral {
   /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
@@ -332,6 +338,9 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
       case 'destroy':
         markDestroyed();
         req.socket.destroy();
+        return;
+      case 'raw':
+        await reply.handle({ req, res, rec, selfDestroy: markDestroyed });
         return;
     }
   };
