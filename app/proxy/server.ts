@@ -152,6 +152,8 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       await new Promise((r) => setTimeout(r, 50));
       server.closeAllConnections();
       await closed;
+      // Idle keep-alive sockets to Mistral would otherwise keep the process alive for their timeout.
+      client.destroy();
     },
   };
 }

@@ -222,7 +222,7 @@ describe('malformed upstream output', () => {
   it('data: null, tool_calls: [null] and garbage lines are skipped and counted; the stream completes', async () => {
     stack.mock.enqueue({ kind: 'raw', handle: ({ res }) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`${sseBody([chunk({ role: 'assistant', content: '' }), 'null', chunk({ content: 'Hel', tool_calls: [null] }), '{not json', 42])}garbage line\n\n${sseBody([chunk({ content: 'lo' }), chunk({ content: '' }, 'stop', { usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }), '[DONE]'])}`);
+      res.end(`${sseBody([chunk({ role: 'assistant', content: '' }), 'null', chunk({ content: 'Hel', tool_calls: [null] }), '{not json', '42'])}garbage line\n\n${sseBody([chunk({ content: 'lo' }), chunk({ content: '' }, 'stop', { usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }), '[DONE]'])}`);
     } });
     const msg = await sdk(stack).messages.stream(base).finalMessage();
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello' }]);
