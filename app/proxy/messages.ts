@@ -143,14 +143,17 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     }
     const apiErr = controller.signal.aborted && controller.signal.reason === SHUTDOWN
       ? new ApiError(529, 'overloaded_error', 'CCProxy is shutting down; retry the request')
-      : err instanceof ApiError ? err : new ApiError(502, 'api_error', `Mistral API call failed (${(err as NodeJS.ErrnoException)?.code ?? 'error'})`);
+      : err instanceof ApiError ? err : null;
+    // A proxy bug stays a proxy bug (500, stack logged by the app), not a fault blamed on Mistral.
+    if (!apiErr && !sse?.committed) throw err;
     if (sse?.committed) {
       // The client already holds a 200 with pings: the failure can only travel as an SSE error event.
       ctx.respond = false;
-      sse.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: apiErr.type, message: apiErr.message } })}\n\n`);
+      const e = apiErr ?? new ApiError(500, 'api_error', 'internal proxy error');
+      sse.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: e.type, message: e.message } })}\n\n`);
       sse.end();
-      rec.errorType = apiErr.type;
-      rec.errorMessage = apiErr.message;
+      rec.errorType = e.type;
+      rec.errorMessage = e.message;
       return;
     }
     throw apiErr;
@@ -235,7 +238,11 @@ async function pipeStream(
     const shuttingDown = controller.signal.aborted && controller.signal.reason === SHUTDOWN;
     if (shuttingDown) sse.write(translator.error('overloaded_error', 'CCProxy is shutting down; retry the request'));
     else if (err instanceof ApiError) sse.write(translator.error(err.type, err.message));
-    else sse.write(translator.error('api_error', `Mistral API stream broke off (${(err as NodeJS.ErrnoException)?.code ?? 'error'})`));
+    else if ((err as NodeJS.ErrnoException)?.code) sse.write(translator.error('api_error', `Mistral API stream broke off (${(err as NodeJS.ErrnoException).code})`));
+    else {
+      console.error('[ccproxy] internal error in a stream:', (err as Error)?.stack ?? err);
+      sse.write(translator.error('api_error', 'internal proxy error'));
+    }
   } finally {
     // Whatever ended the relay, the upstream request ends with it (a no-op after a clean end).
     upstream.body.destroy();
