@@ -404,10 +404,13 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
   const topP = clamp(req.top_p, 0, 1);
   if (topP !== undefined && topP > 0) body.top_p = topP;
   const stops = Array.isArray(req.stop_sequences) ? req.stop_sequences.filter((s) => typeof s === 'string' && s.length > 0) : [];
-  // Mistral stops at these too (saving tokens) but does not say which one matched, so the response translators
-  // also match them, all of them, on the proxy's side for an exact stop_reason/stop_sequence. Upstream gets at
-  // most 4: a larger list may be refused (reference C.1), and the proxy's own matching covers the rest.
-  if (stops.length) body.stop = stops.slice(0, MAX_UPSTREAM_STOPS);
+  // The response translators match every sequence on the proxy's side for an exact stop_reason/stop_sequence.
+  // A stream is not given `stop`: Mistral would cut the text without saying a sequence matched (the answer would
+  // read end_turn), while the proxy's own match aborts the upstream request at once, so no tokens are wasted.
+  // A non-stream answer cannot be cut short by the proxy, so Mistral gets the sequences there (saving tokens and
+  // time; then the proxy sees no match and end_turn is all it can say). At most 4: a longer list may be refused
+  // (reference C.1), and the proxy's matching covers the rest.
+  if (stops.length && req.stream !== true) body.stop = stops.slice(0, MAX_UPSTREAM_STOPS);
   const choice = convertToolChoice(req.tool_choice, names, tools);
   if (tools.length) {
     body.tools = tools;

@@ -303,6 +303,8 @@ describe('stop_sequences', () => {
     expect(msg.content).toEqual([{ type: 'text', text: 'Hello world ' }]);
     expect(msg.stop_reason).toBe('stop_sequence');
     expect(msg.stop_sequence).toBe('STOP');
+    // Not sent upstream for a stream: Mistral would stop silently and the answer could not say stop_sequence.
+    expect(lastBody(stack).stop).toBeUndefined();
     const index = stack.mock.requests.findLastIndex((r) => r.path === CHAT_PATH);
     expect(await stack.mock.waitForAbort(index)).toBe(true);
     const rec = await waitFor(() => stack.records.find((r) => r.stopReason === 'stop_sequence'));

@@ -146,6 +146,12 @@ describe('stop sequences', () => {
     expect(body.stop).toEqual(['a', 'b', 'c', 'd']);
     expect(context.stopSequences).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
+
+  it('sends none to Mistral for a stream (the proxy matches them and aborts upstream, so stop_reason is exact)', () => {
+    const { body, context } = anthropicToMistral(base({ stream: true, stop_sequences: ['END'], messages: [{ role: 'user', content: 'x' }] }), opts());
+    expect(body.stop).toBeUndefined();
+    expect(context.stopSequences).toEqual(['END']);
+  });
 });
 
 describe('tool ids and names', () => {
