@@ -4,6 +4,7 @@ import Koa, { type Context } from 'koa';
 import { inboundLimits, isWildcardHost, type ProxyConfig } from '../config.js';
 import type { MistralClient } from '../mistral/client.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
+import { TokenCalibration } from '../translate/token-calibration.js';
 import { ApiError, errorBody } from '../translate/errors.js';
 import { claudeAliases, resolveModel } from '../translate/models.js';
 import { validateMessagesRequest } from '../translate/validate.js';
@@ -61,6 +62,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   const active = new Set<AbortController>();
   const router = new Router();
   const cfg = opts.config;
+  const calibration = new TokenCalibration();
 
   // A client that hangs up mid-stream is normal for an SSE proxy, not an application error.
   koa.on('error', (err: NodeJS.ErrnoException) => {
@@ -136,7 +138,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     ctx.state.recorded = true;
     stats.inFlight++;
     try {
-      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit }, rec);
+      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration }, rec);
       rec.status ||= ctx.respond === false ? 200 : ctx.status;
     } catch (err) {
       if (err instanceof ClientClosedError) {
@@ -165,7 +167,8 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   router.post('/v1/messages/count_tokens', async (ctx) => {
     const { value } = await readJsonBody(ctx);
     const req = validateMessagesRequest(value, { countOnly: true });
-    ctx.body = { input_tokens: estimateInputTokens(req) };
+    const c = cfg();
+    ctx.body = { input_tokens: calibration.adjust(resolveModel(req.model, c.tiers, c.defaultModel), estimateInputTokens(req)) };
   });
 
   router.get('/v1/models', async (ctx) => {
@@ -219,6 +222,8 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
       models: { default: c.defaultModel, haiku: c.tiers.haiku, sonnet: c.tiers.sonnet, opus: c.tiers.opus, max_tokens: c.maxTokens },
       requests: stats.snapshot(),
       last_error: stats.lastError,
+      // count_tokens' learned correction per Mistral model (reported prompt tokens / local estimate).
+      token_calibration: calibration.snapshot(),
     };
   });
 

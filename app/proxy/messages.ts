@@ -6,6 +6,8 @@ import type { ProxyConfig } from '../config.js';
 import type { AnthropicRequest } from '../translate/anthropic-types.js';
 import { ApiError } from '../translate/errors.js';
 import { resolveModel } from '../translate/models.js';
+import { estimateInputTokens } from '../translate/count-tokens.js';
+import type { TokenCalibration } from '../translate/token-calibration.js';
 import { anthropicToMistral } from '../translate/request.js';
 import { mistralToAnthropic, newMessageId } from '../translate/response.js';
 import { emptyStream, StreamTranslator } from '../translate/stream.js';
@@ -30,6 +32,8 @@ export interface MessagesDeps {
   onStarted?: (rec: RequestRecord) => void;
   /** A refusal (e.g. a budget limit) to answer instead of forwarding; checked before any upstream call. */
   admit?: (rec: RequestRecord) => ApiError | null;
+  /** Learns count_tokens' per-model correction from the prompt tokens Mistral reports. */
+  calibration?: TokenCalibration;
 }
 
 export const SHUTDOWN = 'shutdown';
@@ -98,6 +102,12 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     sessionId,
   });
   rec.toolCount = translation.toolCount;
+  const calibration = deps.calibration;
+  const estimate = calibration?.shouldSample(model) ? estimateInputTokens(req) : null;
+  // Keyed by the model the request resolved to (what count_tokens resolves too), not the dated id that answered.
+  const learn = (reportedPrompt: number) => {
+    if (estimate !== null) calibration!.observe(model, estimate, reportedPrompt);
+  };
 
   const controller = new AbortController();
   const onClose = () => {
@@ -117,7 +127,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     if (sse) {
       ctx.respond = false;
       const caps = streamCaps(translation.body.max_tokens ?? cfg.maxTokens);
-      await pipeStream(sse, result, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, rec, caps);
+      await pipeStream(sse, result, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, rec, caps, learn);
     } else {
       const text = await readText(result.body, { deadline: result.deadline ?? undefined });
       let json: unknown;
@@ -132,6 +142,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       rec.outputTokens = message.usage.output_tokens;
       rec.cachedTokens = message.usage.cache_read_input_tokens;
       rec.mistralModel = message.model;
+      learn(message.usage.input_tokens + message.usage.cache_read_input_tokens);
       ctx.body = message;
     }
   } catch (err) {
@@ -184,6 +195,7 @@ async function pipeStream(
   controller: AbortController,
   rec: RequestRecord,
   caps: ReturnType<typeof streamCaps>,
+  learn: (reportedPrompt: number) => void,
 ): Promise<void> {
   sse.commit();
   sse.write(translator.start());
@@ -251,6 +263,7 @@ async function pipeStream(
     const usage = translator.finalUsage;
     rec.stopReason = translator.stopReason;
     rec.inputTokens = usage?.input_tokens ?? translator.estimatedInputTokens;
+    if (usage) learn(usage.input_tokens + (usage.cache_read_input_tokens ?? 0));
     rec.outputTokens = usage?.output_tokens ?? Math.ceil(translator.emittedChars / 4);
     rec.cachedTokens = usage?.cache_read_input_tokens ?? 0;
     rec.ttftMs = translator.firstContentAt ? translator.firstContentAt - rec.startedAt : null;
