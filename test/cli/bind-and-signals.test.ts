@@ -4,22 +4,19 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, waitUntil, watchProcess, type CliRun } from '../helpers/cli-process.js';
 import { startMockMistral, text, type MockMistral } from '../mock-mistral/index.js';
 
 // The headless process at its edges: the bind policy (a non-loopback bind needs a token, warns, and accepts its own
 // addresses as Host), one-line start-up failures, and SIGTERM through the README's `npm run headless`.
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = ROOT;
 
-interface Run { child: ChildProcess; out: () => string; exit: Promise<number | null> }
+type Run = CliRun;
 const running: Run[] = [];
 
 function watch(child: ChildProcess): Run {
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const r = { child, out: () => out, exit };
+  const r = watchProcess(child);
   running.push(r);
   return r;
 }
@@ -30,15 +27,7 @@ function run(env: Record<string, string>, args: string[] = []): Run {
   return watch(spawn(process.execPath, ['dist/app/cli.js', ...args], { cwd: root, env: { ...baseEnv(), CCPROXY_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
-async function waitFor<T>(fn: () => T | null | undefined | false, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = waitUntil;
 
 let mock: MockMistral | null = null;
 const servers: Server[] = [];

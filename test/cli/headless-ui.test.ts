@@ -1,44 +1,29 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnCli, waitUntil, type CliRun } from '../helpers/cli-process.js';
 import { startMockMistral, text, type MockMistral } from '../mock-mistral/index.js';
 
 // `npm run headless -- --ui` as a user runs it: a real process that prints a tokenised UI URL (like a notebook
 // server), serves the bridge under /ui on the proxy's port, starts even without a key, and exits 0 on SIGTERM.
 
-const root = new URL('../../', import.meta.url).pathname;
 const UI_LINE = /^ {2}UI: (http:\/\/127\.0\.0\.1:(\d+))\/ui\/\?token=([0-9a-f]{64})$/m;
 
-interface Run { child: ChildProcess; out: () => string; exit: Promise<number | null> }
-const running: Run[] = [];
+const running: CliRun[] = [];
 
-function run(args: string[], env: Record<string, string>): Run {
-  const home = mkdtempSync(join(tmpdir(), 'ccproxy-home-'));
-  const child = spawn(process.execPath, ['dist/app/cli.js', ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: home, CCPROXY_PORT: '0', CCPROXY_DATA_DIR: mkdtempSync(join(tmpdir(), 'ccproxy-cli-ui-')), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function run(args: string[], env: Record<string, string>): CliRun {
+  const r = spawnCli(args, {
+    HOME: mkdtempSync(join(tmpdir(), 'ccproxy-home-')),
+    CCPROXY_PORT: '0',
+    CCPROXY_DATA_DIR: mkdtempSync(join(tmpdir(), 'ccproxy-cli-ui-')),
+    ...env,
   });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const r = { child, out: () => out, exit };
   running.push(r);
   return r;
 }
 
-async function waitFor<T>(fn: () => T | null | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = <T>(fn: () => T | null | undefined | false, what: string, ms = 20_000) => waitUntil(fn, what, ms);
 
 let mock: MockMistral | null = null;
 afterEach(async () => {

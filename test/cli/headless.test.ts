@@ -1,30 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnCli, waitUntil } from '../helpers/cli-process.js';
 import { startMockMistral, type MockMistral } from '../mock-mistral/index.js';
 
 // `npm run headless` as a user runs it: a real process, configured by env vars, stopped by signals.
 
-const root = new URL('../../', import.meta.url).pathname;
 
-function run(env: Record<string, string>): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['dist/app/cli.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exit };
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const run = (env: Record<string, string>) => spawnCli([], env);
+const waitFor = (cond: () => boolean, ms?: number) => waitUntil(cond, 'the condition', ms);
 
 let mock: MockMistral | null = null;
 afterEach(async () => {

@@ -1,35 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnCli, waitUntil } from '../helpers/cli-process.js';
 import { startMockMistral, type MockMistral } from '../mock-mistral/index.js';
 
 // Nothing lost: the headless process (`node dist/app/cli.js`, the bin entry) under concurrent load keeps exactly one
 // ledger row and one log line per request, across SIGTERM with requests in flight, and across SIGKILL for every
 // request that finished more than the stated batching interval (100 ms ledger, 100 ms log) before the kill.
 
-const root = new URL('../../', import.meta.url).pathname;
 // Generous against the 100 ms intervals: a loaded CI machine can delay timers a lot.
 const PAST_THE_INTERVAL_MS = 1500;
 
-function run(env: Record<string, string>): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['dist/app/cli.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exit };
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const run = (env: Record<string, string>) => spawnCli([], env);
+const waitFor = (cond: () => boolean, ms?: number) => waitUntil(cond, 'the condition', ms);
 
 let mock: MockMistral | null = null;
 afterEach(async () => {
