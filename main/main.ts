@@ -126,7 +126,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       tray.setContextMenu(Menu.buildFromTemplate([{ label: 'Quitting…', enabled: false }]));
       return;
     }
-    const state = { ...proxy.state(), autoLaunch: safeIsEnabled() };
+    const state = { ...proxy.state(), autoLaunch: safeIsEnabled(), health: core.health.current() };
     if (keyError && !state.error) state.error = keyError;
     tray.setToolTip(trayTooltip(state));
     const template: MenuItemConstructorOptions[] = trayMenu(state).map((item) => {
@@ -158,6 +158,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   });
 
   proxy.onChange(renderTray);
+  core.bus.on('health.changed', renderTray);
   core.bus.on('settings.changed', (view) => {
     // A key entered again replaces the one that could not be decrypted.
     if (keyError && view.apiKey.set) keyError = null;

@@ -1,3 +1,5 @@
+import type { Health } from '../app/contract/health.js';
+
 // Pure on purpose: the tray is the app's only always-visible UI, so its states are unit-tested without Electron.
 // main.ts turns each item into a MenuItem and maps `id` to an action.
 
@@ -8,6 +10,8 @@ export interface TrayState {
   autoLaunch: boolean;
   /** A start or stop is in flight: the toggle is disabled so clicks cannot overlap. */
   busy?: boolean;
+  /** The core's health (app/contract/health.ts), the same state the window's header shows. */
+  health?: Health | null;
 }
 
 export type TrayActionId = 'status' | 'start' | 'stop' | 'copy-url' | 'open-window' | 'auto-launch' | 'quit';
@@ -31,13 +35,16 @@ function shorten(text: string): string {
 }
 
 export function statusLine(state: TrayState): string {
+  const health = state.health;
+  if (health && state.running) return health.code === 'ready' && state.url ? `Ready on ${state.url}` : health.label;
   if (state.running && state.url) return `Running on ${state.url}`;
   if (state.error) return `Error: ${shorten(state.error)}`;
   return 'Stopped';
 }
 
 export function trayTooltip(state: TrayState): string {
-  return `${APP_NAME} — ${statusLine(state)}`;
+  const reason = state.health && state.running && state.health.code !== 'ready' ? `: ${shorten(state.health.reason)}` : '';
+  return `${APP_NAME} — ${statusLine(state)}${reason}`;
 }
 
 export function trayMenu(state: TrayState): TrayMenuItem[] {
