@@ -67,8 +67,8 @@ export function deriveHealth(f: HealthFacts): Health {
     return h('paused_budget', 'Paused by budget', `The ${what} budget is reached, so requests are refused until it resets or you raise it.`, 'raise_budget', 'Raise limit…');
   }
   const ev = latestEvidence(f);
-  if (ev?.kind === 'auth') return h('key_rejected', 'Key rejected', `Mistral refused the API key: ${ev.message}`.replace(/:\s*$/, '.'), 'replace_key', 'Replace key');
-  if (ev?.kind === 'unreachable') return h('unreachable', 'Mistral unreachable', `Could not reach the Mistral API: ${ev.message}`.replace(/:\s*$/, '.'), 'test_key', 'Try again');
+  if (ev?.kind === 'auth') return h('key_rejected', 'Key rejected', ev.message || 'Mistral refused the API key.', 'replace_key', 'Replace key');
+  if (ev?.kind === 'unreachable') return h('unreachable', 'Mistral unreachable', ev.message || 'Could not reach the Mistral API.', 'test_key', 'Try again');
   if (ev?.kind === 'ok') return h('ready', 'Ready', 'Mistral accepted the key; Claude Code requests will be forwarded.', null, null, true);
   return h('ready', 'Ready', 'A key is set but has not been checked against Mistral yet.', 'test_key', 'Test key');
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { RangePreset } from '../../../../app/contract/usage.js';
 import { useDebounced, useEvent, useInvoke } from '../../hooks.js';
+import { ConnectCard } from '../connect/ConnectCard.js';
 import { BudgetBars } from './BudgetBars.js';
 import { ExportButtons } from './ExportButtons.js';
 import { Latency, ModelTable, TopSessions } from './Tables.js';
@@ -44,6 +45,7 @@ export function DashboardTab() {
         <ExportButtons preset={preset} />
       </div>
       {report.error && <p role="alert" className="error">Could not load usage: {report.error}</p>}
+      {r && r.totals.requests === 0 && <ConnectCard />}
       {r && (
         <>
           <Totals report={r} currency={currency} />

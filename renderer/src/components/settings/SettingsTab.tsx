@@ -1,5 +1,6 @@
 import { useSettings } from '../../settings-context.js';
 import { useInvoke } from '../../hooks.js';
+import { ConnectCard } from '../connect/ConnectCard.js';
 import { ApiKeyCard } from './ApiKeyCard.js';
 import { SettingsForm } from './SettingsForm.js';
 
@@ -27,6 +28,7 @@ export function SettingsTab() {
       {view && (
         <>
           <ApiKeyCard view={view} onView={setView} />
+          <ConnectCard />
           <SettingsForm view={view} models={models.data ?? []} modelsError={models.error} onView={setView} />
         </>
       )}
