@@ -130,11 +130,10 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
                     {step.preview.exists ? 'Changes to' : 'Creates'} <code>{step.preview.path}</code> (only its <code>env</code> entries below; everything else stays
                     {step.preview.exists ? ', and a backup is kept' : ''}):
                   </p>
-                  <pre className="diff" aria-label="Diff">
+                  <pre className="diff" aria-label="Diff" tabIndex={0}>
                     {step.preview.diff.map((l, i) => (
-                      <span key={i} className={l.op === '+' ? 'add' : l.op === '-' ? 'del' : undefined}>
+                      <span key={i} className={`line${l.op === '+' ? ' add' : l.op === '-' ? ' del' : ''}`}>
                         {l.op} {l.text}
-                        {'\n'}
                       </span>
                     ))}
                   </pre>
