@@ -32,6 +32,8 @@ function Shell() {
   const log = useLiveLog();
   const { view } = useSettings();
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+  /** The log's session filter, set when a session is opened from the dashboard. */
+  const [logSession, setLogSession] = useState<string | undefined>(undefined);
 
   // First run without a key: open Settings (unless the URL asked for a tab).
   const decided = useRef(fromHash() !== null);
@@ -117,8 +119,15 @@ function Shell() {
       )}
       <main className="panel">
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-          {tab === 'dashboard' && <DashboardTab />}
-          {tab === 'log' && <LiveLogTab log={log} />}
+          {tab === 'dashboard' && (
+            <DashboardTab
+              onOpenSession={(id) => {
+                setLogSession(id);
+                select('log');
+              }}
+            />
+          )}
+          {tab === 'log' && <LiveLogTab log={log} session={logSession} onSessionChange={setLogSession} />}
           {tab === 'settings' && <SettingsTab />}
         </div>
       </main>

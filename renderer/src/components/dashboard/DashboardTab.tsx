@@ -14,7 +14,7 @@ const RANGES: { value: RangePreset; label: string }[] = [
   { value: '30d', label: '30 days' },
 ];
 
-export function DashboardTab() {
+export function DashboardTab({ onOpenSession }: { onOpenSession?: (sessionId: string) => void }) {
   const [preset, setPreset] = useState<RangePreset>('7d');
   const report = useInvoke('usage.report', { preset }, preset);
   const budgets = useInvoke('budget.state', undefined);
@@ -67,7 +67,7 @@ export function DashboardTab() {
               <ModelTable title="By client model" rows={r.byClientModel} currency={currency} />
             </section>
             <section className="card span-6" aria-label="Top sessions">
-              <TopSessions sessions={r.topSessions} currency={currency} />
+              <TopSessions sessions={r.topSessions} currency={currency} onOpen={onOpenSession} />
             </section>
           </div>
         </>

@@ -60,7 +60,7 @@ export function Latency({ latency }: { latency: LatencyStats }) {
   );
 }
 
-export function TopSessions({ sessions, currency }: { sessions: SessionBucket[]; currency: CurrencyInfo }) {
+export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionBucket[]; currency: CurrencyInfo; onOpen?: (sessionId: string) => void }) {
   return (
     <table className="compact-table">
       <caption>Top sessions</caption>
@@ -76,7 +76,13 @@ export function TopSessions({ sessions, currency }: { sessions: SessionBucket[];
       <tbody>
         {sessions.map((s) => (
           <tr key={s.sessionId}>
-            <td className="mono" title={s.sessionId}>{s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}</td>
+            <td className="mono" title={s.sessionId}>
+              {onOpen ? (
+                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={`Open the log for session ${s.sessionId}`}>
+                  {s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+                </button>
+              ) : s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+            </td>
             <td>{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
             <td className="num">{int(s.requests)}</td>
             <td className="num">{int(s.inputTokens + s.outputTokens)}</td>
