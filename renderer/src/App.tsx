@@ -60,9 +60,9 @@ function Shell() {
   };
 
   // The header's fix-it action: open Settings at the field that fixes the state.
-  const navigate = (action: NavigateAction) => {
+  const navigate = (action: NavigateAction | 'raise_monthly') => {
     select('settings');
-    const target = action === 'raise_budget' ? 'dailyUsd' : action === 'open_settings' ? 'settings-heading' : 'api-key';
+    const target = action === 'raise_budget' ? 'dailyUsd' : action === 'raise_monthly' ? 'monthlyUsd' : action === 'open_settings' ? 'settings-heading' : 'api-key';
     const focus = (tries: number) => {
       const el = document.getElementById(target) ?? document.getElementById('key-heading');
       if (el) {
@@ -106,7 +106,7 @@ function Shell() {
           </button>
         ))}
       </nav>
-      <BudgetBanner />
+      <BudgetBanner onRaise={(period) => navigate(period === 'day' ? 'raise_budget' : 'raise_monthly')} onOpenSettings={() => navigate('open_settings')} />
       {view && !view.apiKey.set && tab !== 'settings' && (
         <div className="banners">
           <div className="banner banner-warn" role="status">

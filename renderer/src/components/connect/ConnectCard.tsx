@@ -86,7 +86,7 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
               {!compact && (
                 <div className="copy-row copy-block">
                   <span className="copy-label">Shell</span>
-                  <pre className="export-lines" aria-label="Shell setup lines">{c.exportLines}</pre>
+                  <pre className="export-lines" aria-label="Shell setup lines" tabIndex={0}>{c.exportLines}</pre>
                   <CopyButton id="connect-export" text={c.exportLines} label="Copy export lines" copy={copy} />
                 </div>
               )}

@@ -166,7 +166,7 @@ function LogRow({ row, currency, selected, onOpen, openerRef }: RowProps) {
     <tr className={`${isError(e) ? 'failed ' : ''}${selected ? 'selected ' : ''}clickable`} onClick={() => onOpen(e.id)}>
       <td className="c-time">{clock(e.startedAt)}</td>
       <td className="c-req">
-        <button type="button" className="row-open" ref={(el) => openerRef(e.id, el)} onClick={(ev) => { ev.stopPropagation(); onOpen(e.id); }} aria-label={`Details of ${e.clientModel ?? 'request'} at ${clock(e.startedAt)}`}>
+        <button type="button" className="row-open" ref={(el) => openerRef(e.id, el)} onClick={(ev) => { ev.stopPropagation(); onOpen(e.id); }} title="Show details">
           <Models client={e.clientModel} mistral={e.mistralModel} />
         </button>
         <span className="req-meta">
