@@ -36,7 +36,7 @@ function shorten(text: string): string {
 
 export function statusLine(state: TrayState): string {
   const health = state.health;
-  if (health && state.running) return health.code === 'ready' && state.url ? `Ready on ${state.url}` : health.label;
+  if (health && state.running && health.code !== 'ready') return health.label;
   if (state.running && state.url) return `Running on ${state.url}`;
   if (state.error) return `Error: ${shorten(state.error)}`;
   return 'Stopped';

@@ -18,7 +18,15 @@ export interface ProxyStatus {
   notice?: string | null;
 }
 
-export interface ModelOption { id: string; name: string; vision: boolean; reasoning: boolean; contextLength: number }
+export interface ModelOption {
+  id: string;
+  name: string;
+  vision: boolean;
+  reasoning: boolean;
+  contextLength: number;
+  /** Other ids Mistral serves this model under (e.g. `mistral-large-latest`), when the live list says so. */
+  aliases?: string[];
+}
 
 export interface InvokeMap {
   'settings.get': { request: void; result: SettingsView };

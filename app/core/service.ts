@@ -359,12 +359,13 @@ export class CoreService {
   }
 
   private async models(): Promise<ModelOption[]> {
+    const aliasesOf = (e: object) => ('aliases' in e && Array.isArray(e.aliases) && e.aliases.length ? { aliases: e.aliases as string[] } : {});
     const upstream = this.proxy?.app.models;
     const catalog = upstream?.catalog;
     const entries = upstream ? (await upstream.list()).entries.filter((e) => e.chat) : SEED_MODELS.flatMap((m) => m.ids.map((id) => ({ id, name: m.name })));
     return entries.map((e) => {
       const caps = catalog?.capsOf(e.id) ?? SEED_MODELS.find((m) => m.ids.includes(e.id))?.caps ?? { vision: true, reasoning: false, contextLength: 131072 };
-      return { id: e.id, name: e.name, vision: caps.vision, reasoning: caps.reasoning, contextLength: caps.contextLength };
+      return { id: e.id, name: e.name, vision: caps.vision, reasoning: caps.reasoning, contextLength: caps.contextLength, ...aliasesOf(e) };
     });
   }
 }

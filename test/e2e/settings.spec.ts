@@ -1,3 +1,4 @@
+import { text } from '../mock-mistral/index.js';
 import { chats, expect, proxied, test } from './fixtures.js';
 
 test.describe('first run, no key', () => {
@@ -46,7 +47,9 @@ test('the default model picked in the list is what the next proxied request uses
   await expect(picker).toHaveValue('mistral-large-latest');
   // Populated from models.list, with capability badges.
   await expect(picker.locator('option[value="devstral-2512"]')).toHaveCount(1);
-  await expect(picker.locator('option[value="mistral-small-2603"]')).toContainText('vision, reasoning');
+  // Grouped (dated snapshots apart), each option with its context size and price per 1M tokens.
+  await expect(picker.locator('optgroup[label="Dated snapshots"] option[value="devstral-2512"]')).toHaveCount(1);
+  await expect(picker.locator('optgroup[label="Recommended"] option').first()).toHaveText(/^mistral-large-latest · \d+k · \$\d+\.\d+\/\$\d+\.\d+$/);
   await picker.selectOption('devstral-2512');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('Saved ✓ Changes apply to the next request.')).toBeVisible();
@@ -121,4 +124,30 @@ test('budgets: a monthly limit under the daily one is flagged; a blank-vs-null e
   await expect(summary).not.toContainText('budgets.dailyUsd');
   await expect(summary).not.toContainText('null');
   await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
+});
+
+test('model picker: search narrows the list, the selection shows context, capabilities and price; Sonnet can be "Same as default model"', async ({ page, stack, mock, openApp, shot }) => {
+  await openApp('settings');
+  const picker = page.getByLabel('Default model');
+  const search = page.locator('.field', { has: picker }).getByRole('searchbox', { name: 'Search the model list' });
+  await search.fill('codestral');
+  await expect(page.locator('.field', { has: picker }).getByRole('status')).toContainText(/\d+ models? match/);
+  const ids = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(ids.filter((id) => id !== 'mistral-large-latest').every((id) => id.includes('codestral'))).toBe(true);
+  await picker.selectOption('codestral-latest');
+  await expect(page.locator('.field', { has: picker }).locator('.badges')).toContainText(/context/);
+  await expect(page.locator('.field', { has: picker }).locator('.badges')).toContainText(/per 1M/);
+  await shot('settings-model-picker');
+
+  // Sonnet says it follows the default model, and moves with it.
+  const sonnet = page.getByLabel('Sonnet model');
+  await expect(sonnet.locator('option:checked')).toHaveText('Same as default model (codestral-latest)');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  mock.enqueue(text('ok'));
+  expect((await proxied(stack, { model: 'claude-sonnet-4-5' })).status).toBe(200);
+  expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('codestral-latest');
+  // Still following (not pinned): a later default change through the API carries the Sonnet tier along.
+  await stack.api.invoke('settings.update', { defaultModel: 'mistral-medium-latest' });
+  expect((await stack.api.invoke('settings.get', undefined)).settings.tiers.sonnet).toBe('mistral-medium-latest');
 });

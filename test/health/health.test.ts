@@ -40,6 +40,6 @@ describe('health', () => {
     const health = deriveHealth({ ...base, keySet: false });
     expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health })).toBe('Needs key');
     const ready = deriveHealth({ ...base, keyTest: { status: 'ok', message: 'ok', at: 1 } });
-    expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health: ready })).toBe('Ready on http://127.0.0.1:7187');
+    expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health: ready })).toBe('Running on http://127.0.0.1:7187');
   });
 });

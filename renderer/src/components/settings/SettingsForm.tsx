@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ModelOption } from '../../../../app/contract/api.js';
 import type { Currency, SettingsView } from '../../../../app/contract/settings.js';
+import type { PriceRow } from '../../../../app/contract/usage.js';
 import { api, apiMode, errorMessage } from '../../api.js';
 import { budgetWarning, buildPatch, FIELD_ID, FIELD_ORDER, problemsByField, readableError, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
 import { Field } from './Field.js';
@@ -11,10 +12,11 @@ interface Props {
   view: SettingsView;
   models: ModelOption[];
   modelsError: string | null;
+  prices?: PriceRow[];
   onView: (v: SettingsView) => void;
 }
 
-export function SettingsForm({ view, models, modelsError, onView }: Props) {
+export function SettingsForm({ view, models, modelsError, prices = [], onView }: Props) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(view.settings));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -90,7 +92,21 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
             error={f('defaultModel') ?? (modelsError ? `Could not load the model list: ${modelsError}` : undefined)}
             hint="Serves unknown claude-* names (and sonnet, unless mapped below)."
           >
-            {(a11y) => <ModelSelect a11y={a11y} value={draft.defaultModel} models={models} onChange={(v) => set('defaultModel', v)} />}
+            {(a11y) => (
+              <ModelSelect
+                a11y={a11y}
+                value={draft.defaultModel}
+                models={models}
+                prices={prices}
+                onChange={(v) =>
+                  setDraft((d) => {
+                    setSaved(false);
+                    // A Sonnet tier that is "Same as default model" moves with it.
+                    return { ...d, defaultModel: v, sonnet: d.sonnet === d.defaultModel ? v : d.sonnet };
+                  })
+                }
+              />
+            )}
           </Field>
           <Field id="maxTokens" label="Max tokens" source={src.maxTokens} envVar={SETTING_ENV.maxTokens} error={f('maxTokens')} hint="Upper bound for a request's max_tokens.">
             {text('maxTokens', { type: 'number', inputMode: 'numeric' })}
@@ -108,9 +124,18 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
               id={`tier-${t}`}
               label={`${t[0].toUpperCase()}${t.slice(1)} model`}
               error={f(t)}
-              hint={`claude-*${t}* requests${t === 'sonnet' ? '; follows the default model until you pick another' : ''}.`}
+              hint={`claude-*${t}* requests${t === 'sonnet' ? '; "Same as default model" keeps it in step with the default' : ''}.`}
             >
-              {(a11y) => <ModelSelect a11y={a11y} value={draft[t]} models={models} onChange={(v) => set(t, v)} />}
+              {(a11y) => (
+                <ModelSelect
+                  a11y={a11y}
+                  value={draft[t]}
+                  models={models}
+                  prices={prices}
+                  onChange={(v) => set(t, v)}
+                  follow={t === 'sonnet' ? { label: `Same as default model (${draft.defaultModel})`, value: draft.defaultModel } : undefined}
+                />
+              )}
             </Field>
           ))}
         </div>

@@ -9,6 +9,7 @@ export function SettingsTab() {
   // The list depends on the upstream and the key: ask again when either changes.
   const modelsKey = view ? `${view.settings.baseUrl}|${view.apiKey.set}|${view.apiKey.last4}` : '';
   const models = useInvoke('models.list', undefined, modelsKey);
+  const prices = useInvoke('pricing.list', undefined, view ? JSON.stringify(view.settings.pricingOverrides) : '');
 
   return (
     <section className="panel-body" aria-labelledby="settings-heading">
@@ -29,7 +30,7 @@ export function SettingsTab() {
         <>
           <ApiKeyCard view={view} onView={setView} />
           <ConnectCard />
-          <SettingsForm view={view} models={models.data ?? []} modelsError={models.error} onView={setView} />
+          <SettingsForm view={view} models={models.data ?? []} modelsError={models.error} prices={prices.data ?? []} onView={setView} />
         </>
       )}
     </section>

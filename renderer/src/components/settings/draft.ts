@@ -112,6 +112,9 @@ export function buildPatch(d: Draft, view: SettingsView): SettingsPatch {
 
   const tiers: NonNullable<SettingsPatch['tiers']> = {};
   for (const t of ['haiku', 'sonnet', 'opus'] as const) if (d[t] !== s.tiers[t]) tiers[t] = d[t];
+  // "Same as default model": a Sonnet tier that followed the default model and still equals it is not pinned, so
+  // the core keeps it following the default.
+  if (s.tiers.sonnet === s.defaultModel && d.sonnet === d.defaultModel) delete tiers.sonnet;
   if (Object.keys(tiers).length) patch.tiers = tiers;
 
   const budgets: NonNullable<SettingsPatch['budgets']> = {};
