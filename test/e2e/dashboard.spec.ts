@@ -56,3 +56,17 @@ test('dashboard: totals, chart, breakdowns update live; CSV and JSON export down
   const entries = JSON.parse(readFileSync((await json.path())!, 'utf8')) as Array<{ clientModel: string }>;
   expect(entries.map((e) => e.clientModel).sort()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-sonnet-4-5']);
 });
+
+test('the chart has a table view with the same numbers, and no tab stops of its own', async ({ page, stack, mock, openApp }) => {
+  mock.enqueue(text('a', { usage: { prompt_tokens: 2000, completion_tokens: 1000, total_tokens: 3000 } }));
+  await proxied(stack);
+  await openApp('dashboard');
+  const chart = page.getByRole('figure', { name: /Cost and requests per day/ });
+  await expect(chart.locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
+  expect(await chart.locator('[tabindex="0"]').count()).toBe(0);
+  await page.getByRole('button', { name: 'Show as table' }).click();
+  const table = page.getByRole('table', { name: 'Cost and requests per day' });
+  await expect(table.locator('tbody tr')).toHaveCount(7);
+  await expect(table.locator('tbody tr').last()).toContainText('$0.0025');
+  await expect(page.getByRole('button', { name: 'Show chart' })).toBeFocused();
+});

@@ -86,6 +86,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
           </Field>
           <Field
             id="defaultModel"
+            wide
             label="Default model"
             source={src.defaultModel}
             envVar={SETTING_ENV.defaultModel}
