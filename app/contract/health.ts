@@ -70,5 +70,5 @@ export function deriveHealth(f: HealthFacts): Health {
   if (ev?.kind === 'auth') return h('key_rejected', 'Key rejected', ev.message || 'Mistral refused the API key.', 'replace_key', 'Replace key');
   if (ev?.kind === 'unreachable') return h('unreachable', 'Mistral unreachable', ev.message || 'Could not reach the Mistral API.', 'test_key', 'Try again');
   if (ev?.kind === 'ok') return h('ready', 'Ready', 'Mistral accepted the key; Claude Code requests will be forwarded.', null, null, true);
-  return h('ready', 'Ready', 'A key is set but has not been checked against Mistral yet.', 'test_key', 'Test key');
+  return h('ready', 'Ready', 'A key is set but has not been checked against Mistral yet.', 'test_key', 'Check now');
 }

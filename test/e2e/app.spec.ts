@@ -23,7 +23,7 @@ test('401 without the token; the tokened URL opens the app; env-set key and URL 
   await expect(page.getByRole('textbox', { name: 'Mistral API key' })).toBeHidden();
   await expect(page.getByLabel('Base URL')).toBeDisabled();
   await expect(page.getByText('Set by MISTRAL_BASE_URL')).toBeVisible();
-  await page.getByRole('button', { name: 'Test key' }).click();
+  await page.getByRole('tabpanel', { name: 'Settings' }).getByRole('button', { name: 'Test key' }).click();
   await expect(page.getByRole('status', { name: 'Key test result' })).toContainText('Key OK');
   expect(await page.content()).not.toContain(mock.apiKey);
 
