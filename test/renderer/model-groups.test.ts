@@ -22,3 +22,22 @@ describe('model picker groups', () => {
     expect(priceLabel('acme', prices)).toBeNull();
   });
 });
+
+describe('hourly chart points', () => {
+  it('24 local hours, requests/errors/cost per hour, other days ignored', async () => {
+    const { hourPoints } = await import('../../renderer/src/components/dashboard/hourly.js');
+    const day = new Date(2026, 10, 29).getTime();
+    const at = (h: number, m = 0) => new Date(2026, 10, 29, h, m).getTime();
+    const rows = [
+      { startedAt: at(9, 5), costUsd: 0.01, status: 200, errorType: null },
+      { startedAt: at(9, 50), costUsd: null, status: 401, errorType: 'authentication_error' },
+      { startedAt: at(23, 59), costUsd: 0.5, status: 200, errorType: null },
+      { startedAt: day - 1, costUsd: 9, status: 200, errorType: null },
+    ];
+    const points = hourPoints(rows, day);
+    expect(points).toHaveLength(24);
+    expect(points[9]).toEqual({ label: '09:00', costUsd: 0.01, requests: 2, errors: 1 });
+    expect(points[23].requests).toBe(1);
+    expect(points.reduce((n, p) => n + p.requests, 0)).toBe(3);
+  });
+});

@@ -1,14 +1,15 @@
 import { useState } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { DayBucket } from '../../../../app/contract/usage.js';
-import { convert, dayLabel, int, money, moneyTick, type CurrencyInfo } from '../../format.js';
+import { convert, int, money, moneyTick, type CurrencyInfo } from '../../format.js';
+import type { ChartPoint } from './hourly.js';
 
 // Cost (bars, left axis) and requests (line, right axis) per day, or the same numbers as a table (for keyboard and
 // screen-reader users; the chart itself is one image to them, with no tab stops of its own).
 
-export function UsageChart({ days, currency }: { days: DayBucket[]; currency: CurrencyInfo }) {
+export function UsageChart({ points, unit, currency }: { points: ChartPoint[]; unit: 'day' | 'hour'; currency: CurrencyInfo }) {
   const [asTable, setAsTable] = useState(false);
-  const data = days.map((d) => ({ day: dayLabel(d.day), cost: convert(d.costUsd, currency), costUsd: d.costUsd, requests: d.requests, errors: d.errors }));
+  const data = points.map((p) => ({ day: p.label, cost: convert(p.costUsd, currency), costUsd: p.costUsd, requests: p.requests, errors: p.errors }));
+  const span = `${points.length} ${unit}${points.length === 1 ? '' : 's'}`;
   const toggle = (
     <button type="button" className="btn small chart-toggle" aria-pressed={asTable} onClick={() => setAsTable(!asTable)}>
       {asTable ? 'Show chart' : 'Show as table'}
@@ -19,10 +20,10 @@ export function UsageChart({ days, currency }: { days: DayBucket[]; currency: Cu
       {toggle}
       {asTable ? (
         <table className="compact-table chart-table">
-          <caption className="sr-only">Cost and requests per day</caption>
+          <caption className="sr-only">Cost and requests per {unit}</caption>
           <thead>
             <tr>
-              <th scope="col">Day</th>
+              <th scope="col">{unit === 'day' ? 'Day' : 'Hour'}</th>
               <th scope="col" className="num">Requests</th>
               <th scope="col" className="num">Errors</th>
               <th scope="col" className="num">Cost</th>
@@ -40,7 +41,7 @@ export function UsageChart({ days, currency }: { days: DayBucket[]; currency: Cu
           </tbody>
         </table>
       ) : (
-        <figure className="chart" aria-label={`Cost and requests per day, ${days.length} day${days.length === 1 ? '' : 's'}; use "Show as table" for the numbers`}>
+        <figure className="chart" aria-label={`Cost and requests per ${unit}, ${span}; use "Show as table" for the numbers`}>
           <ResponsiveContainer width="100%" height={260}>
             <ComposedChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
               <CartesianGrid stroke="#8884" strokeDasharray="3 3" vertical={false} />
