@@ -58,22 +58,27 @@ function shorten(text: string): string {
 }
 
 export function statusLine(state: TrayState): string {
-  const health = state.health;
-  if (health && state.running && health.code !== 'ready') return health.label;
   if (state.running && state.url) return `Running on ${state.url}`;
   if (state.error) return `Error: ${shorten(state.error)}`;
   return 'Stopped';
 }
 
+/** The health (app/contract/health.ts) when it is not Ready, e.g. "Needs key"; null otherwise. */
+export function healthLine(state: TrayState): string | null {
+  const h = state.health;
+  return h && state.running && h.code !== 'ready' ? h.label : null;
+}
+
 export function trayTooltip(state: TrayState): string {
-  const reason = state.health && state.running && state.health.code !== 'ready' ? `: ${shorten(state.health.reason)}` : '';
-  return `${APP_NAME} — ${statusLine(state)}${reason}`;
+  const health = healthLine(state);
+  return `${APP_NAME} — ${statusLine(state)}${health ? ` · ${health}: ${shorten(state.health!.reason)}` : ''}`;
 }
 
 export function trayMenu(state: TrayState): TrayMenuItem[] {
   const busy = state.busy === true;
   return [
     { id: 'status', label: statusLine(state), type: 'normal', enabled: false },
+    ...(healthLine(state) ? [{ label: `⚠ ${healthLine(state)}`, type: 'normal' as const, enabled: false }] : []),
     ...(state.spend ? [{ label: spendLine(state.spend), type: 'normal' as const, enabled: false }] : []),
     { type: 'separator' },
     state.running

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveHealth, type HealthFacts } from '../../app/contract/health.js';
 import { outcomeOf } from '../../app/health/tracker.js';
 import type { RequestFacts } from '../../app/contract/usage.js';
-import { statusLine } from '../../main/tray-menu.js';
+import { statusLine, trayMenu, trayTooltip } from '../../main/tray-menu.js';
 
 const base: HealthFacts = { running: true, listenError: null, settingsError: null, keySet: true, keyTest: null, upstream: null, budgetRefusing: null };
 const rec = (over: Partial<RequestFacts>): RequestFacts => ({
@@ -38,7 +38,10 @@ describe('health', () => {
 
   it('the tray says the same as the header', () => {
     const health = deriveHealth({ ...base, keySet: false });
-    expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health })).toBe('Needs key');
+    const state = { running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health };
+    expect(statusLine(state)).toBe('Running on http://127.0.0.1:7187');
+    expect(trayMenu(state).map((i) => i.label)).toContain('⚠ Needs key');
+    expect(trayTooltip(state)).toBe('CCProxy Desktop — Running on http://127.0.0.1:7187 · Needs key: No Mistral API key is set; every request is refused until you add one.');
     const ready = deriveHealth({ ...base, keyTest: { status: 'ok', message: 'ok', at: 1 } });
     expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health: ready })).toBe('Running on http://127.0.0.1:7187');
   });
