@@ -15,7 +15,7 @@ export function outcomeOf(rec: RequestFacts): UpstreamOutcome | null {
   if (message && /^(CCProxy|No Mistral API key)/.test(message)) return null;
   if (rec.status >= 200 && rec.status < 300 && rec.errorType === null) return rec.mistralModel ? { kind: 'ok', at, message: null } : null;
   if (rec.errorType === 'authentication_error' || rec.errorType === 'permission_error' || rec.errorType === 'billing_error') return { kind: 'auth', at, message };
-  if ((rec.status === 502 && /reach the Mistral API/.test(message ?? '')) || (rec.errorType === 'timeout_error' && /did not answer in time/.test(message ?? ''))) {
+  if ((rec.status === 502 || rec.status === 504) && /reach the Mistral API|did not answer in time/.test(message ?? '')) {
     return { kind: 'unreachable', at, message };
   }
   return null;

@@ -31,6 +31,8 @@ describe('health', () => {
     expect(outcomeOf(rec({}))).toMatchObject({ kind: 'ok', at: 1010 });
     expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'invalid or missing Mistral API key (Unauthorized)' }))?.kind).toBe('auth');
     expect(outcomeOf(rec({ status: 502, errorType: 'api_error', errorMessage: 'Could not reach the Mistral API (ECONNREFUSED)' }))?.kind).toBe('unreachable');
+    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Could not reach the Mistral API (no connection within 10 s)' }))?.kind).toBe('unreachable');
+    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Mistral API did not answer in time (no response within 60 s)' }))?.kind).toBe('unreachable');
     expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'No Mistral API key is configured: …' }))).toBeNull();
     expect(outcomeOf(rec({ status: 402, errorType: 'billing_error', errorMessage: 'CCProxy daily budget reached: …' }))).toBeNull();
     expect(outcomeOf(rec({ status: 400, errorType: 'invalid_request_error', errorMessage: 'bad' }))).toBeNull();
