@@ -23,7 +23,7 @@ for (const scheme of ['light', 'dark'] as const) {
       test(`every screen: no sideways scroll, no serious axe violation, screenshots (${scheme}, ${width})`, async ({ page, stack, mock, openApp, shot }) => {
         test.setTimeout(60_000);
         await stack.api.invoke('settings.update', { budgets: { dailyUsd: 0.004, monthlyUsd: 1 } });
-        mock.enqueue(text('a', usage(4000, 800)), errorReply(429), text('b', usage(1500, 300)));
+        mock.enqueue(text('a', usage(4000, 800)), errorReply(400), text('b', usage(1500, 300)));
         await proxied(stack, { model: 'claude-sonnet-4-5', stream: true }, { 'x-claude-code-session-id': 'a11y-session-1' });
         await proxied(stack, { model: 'claude-haiku-4-5' }, { 'x-claude-code-session-id': 'a11y-session-1' });
         await proxied(stack, { model: 'claude-opus-4-1' }, { 'x-claude-code-session-id': 'a11y-session-2' });
@@ -40,7 +40,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
         await scan(page, name('live-log'));
         await shot(name('live-log'));
-        await page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr').filter({ hasText: 'rate_limit' }).getByRole('button').click();
+        await page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr').filter({ hasText: 'invalid_request' }).getByRole('button').click();
         await expect(page.getByRole('dialog', { name: 'Request details' })).toBeVisible();
         await scan(page, name('log-detail'));
         await page.screenshot({ path: `test-results/screenshots/${name('log-detail')}.png` });
