@@ -15,7 +15,7 @@ import { rendererUrl } from './renderer-location.js';
 import { safeStorageBox, type AsyncSecretBox } from './safe-storage-box.js';
 import { openAppSettings } from './settings-source.js';
 import { prepareStoredKey, withKeyEncryption } from './stored-key.js';
-import { trayMenu, trayTooltip, type TrayActionId } from './tray-menu.js';
+import { trayMenu, trayTooltip, type TrayActionId, type TrayMenuItem, type TrayState } from './tray-menu.js';
 import { createMainWindow, showWindow } from './window.js';
 
 // Wiring only: the core (settings, proxy, ledger, events, the contract's handlers) is app/core's CoreService, shared
@@ -95,7 +95,39 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     if (process.platform === 'darwin') app.focus({ steal: true });
   };
 
-  const actions: Record<TrayActionId, () => void> = {
+  // Tray extras that need async core calls; refreshed on events, read by renderTray.
+  let extras: Pick<TrayState, 'spend' | 'models'> = {};
+  const refreshExtras = async () => {
+    try {
+      const [view, report, budgets, models, connection] = await Promise.all([
+        core.handlers['settings.get'](),
+        core.handlers['usage.report']({ preset: 'today' }),
+        core.handlers['budget.state'](),
+        core.handlers['models.list'](),
+        core.handlers['claude.status'](),
+      ]);
+      const { currency, eurPerUsd } = view.settings;
+      const amount = currency === 'EUR' ? report.totals.costUsd * eurPerUsd : report.totals.costUsd;
+      const today = new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: amount < 1 ? 4 : 2 }).format(amount);
+      const daily = budgets.find((b) => b.period === 'day');
+      const choices = models.flatMap((m) => [...(m.aliases ?? []), m.id]).filter((id) => id.endsWith('-latest'));
+      extras = { spend: { today, dailyFraction: daily ? daily.fraction : null }, models: { current: view.settings.defaultModel, choices } };
+      setupText = connection.exportLines;
+    } catch (err) {
+      logError('tray refresh failed')(err);
+    }
+    renderTray();
+  };
+  let setupText = '';
+  let refreshTimer: NodeJS.Timeout | null = null;
+  const refreshSoon = () => {
+    refreshTimer ??= setTimeout(() => {
+      refreshTimer = null;
+      void refreshExtras();
+    }, 1000).unref();
+  };
+
+  const actions: Record<TrayActionId, (value?: string) => void> = {
     status: () => undefined,
     start: () => void proxy.start(),
     stop: () => void proxy.stop(),
@@ -103,6 +135,12 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       const url = proxy.state().url;
       // Electron 45's clipboard.writeText returns a promise: a rejection must not become an unhandled one.
       if (url) void Promise.resolve(clipboard.writeText(url)).catch(logError('cannot copy the URL'));
+    },
+    'copy-setup': () => {
+      if (setupText) void Promise.resolve(clipboard.writeText(setupText)).catch(logError('cannot copy the Claude Code setup'));
+    },
+    'set-model': (value) => {
+      if (value) void core.handlers['settings.update']({ defaultModel: value }).catch(logError('cannot change the default model'));
     },
     'open-window': openWindow,
     // Through the settings, like the window's switch: the 'settings.changed' event then applies it to the OS.
@@ -126,13 +164,14 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       tray.setContextMenu(Menu.buildFromTemplate([{ label: 'Quitting…', enabled: false }]));
       return;
     }
-    const state = { ...proxy.state(), autoLaunch: safeIsEnabled() };
+    const state = { ...proxy.state(), autoLaunch: safeIsEnabled(), health: core.health.current(), ...extras };
     if (keyError && !state.error) state.error = keyError;
     tray.setToolTip(trayTooltip(state));
-    const template: MenuItemConstructorOptions[] = trayMenu(state).map((item) => {
-      const id = item.id;
-      return { ...item, click: id ? () => (quitting ? undefined : actions[id]()) : undefined };
-    });
+    const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
+      const { id, value, submenu, ...rest } = item;
+      return { ...rest, id, submenu: submenu?.map(toTemplate), click: id ? () => (quitting ? undefined : actions[id](value)) : undefined };
+    };
+    const template: MenuItemConstructorOptions[] = trayMenu(state).map(toTemplate);
     tray.setContextMenu(Menu.buildFromTemplate(template));
   }
 
@@ -158,6 +197,10 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   });
 
   proxy.onChange(renderTray);
+  core.bus.on('health.changed', renderTray);
+  core.bus.on('request.finished', refreshSoon);
+  core.bus.on('settings.changed', refreshSoon);
+  core.bus.on('proxy.status', refreshSoon);
   core.bus.on('settings.changed', (view) => {
     // A key entered again replaces the one that could not be decrypted.
     if (keyError && view.apiKey.set) keyError = null;

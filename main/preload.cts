@@ -16,11 +16,12 @@ export type IpcReply<R = unknown> = { result: R } | { error: IpcError };
 
 export const PRELOAD_CHANNELS = [
   'settings.get', 'settings.update', 'settings.testKey', 'proxy.status', 'proxy.start', 'proxy.stop', 'models.list',
-  'logs.recent', 'usage.report', 'usage.export', 'pricing.list', 'budget.state',
+  'logs.recent', 'usage.report', 'usage.export', 'pricing.list', 'budget.state', 'health.get', 'claude.status',
+  'claude.preview', 'claude.write', 'claude.undo',
 ] as const satisfies readonly Channel[];
 
 export const PRELOAD_EVENTS = [
-  'request.started', 'request.finished', 'budget.warning', 'proxy.status', 'settings.changed',
+  'request.started', 'request.finished', 'budget.warning', 'proxy.status', 'settings.changed', 'health.changed', 'claude.connected',
 ] as const satisfies readonly EventName[];
 
 // Compile-time: adding a channel or event to the contract without listing it here fails the type check.

@@ -13,6 +13,9 @@ export function createMainWindow(opts: WindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     width: 980,
     height: 700,
+    // The renderer reflows down to 480 px wide (tested at that width).
+    minWidth: 480,
+    minHeight: 420,
     show: false,
     title: 'CCProxy Desktop',
     icon: opts.icon,

@@ -1,3 +1,5 @@
+import type { ClaudeConnection, ClaudeSettingsPreview, ClaudeTarget, ClaudeWriteResult } from './claude.js';
+import type { Health } from './health.js';
 import type { KeyTestResult, SettingsPatch, SettingsView } from './settings.js';
 import type { BudgetState, LogEntry, PriceRow, RangePreset, TimeRange, UsageReport } from './usage.js';
 
@@ -16,7 +18,15 @@ export interface ProxyStatus {
   notice?: string | null;
 }
 
-export interface ModelOption { id: string; name: string; vision: boolean; reasoning: boolean; contextLength: number }
+export interface ModelOption {
+  id: string;
+  name: string;
+  vision: boolean;
+  reasoning: boolean;
+  contextLength: number;
+  /** Other ids Mistral serves this model under (e.g. `mistral-large-latest`), when the live list says so. */
+  aliases?: string[];
+}
 
 export interface InvokeMap {
   'settings.get': { request: void; result: SettingsView };
@@ -31,6 +41,11 @@ export interface InvokeMap {
   'usage.export': { request: { format: 'csv' | 'json'; preset?: RangePreset; range?: TimeRange }; result: { filename: string; mime: string; content: string } };
   'pricing.list': { request: void; result: PriceRow[] };
   'budget.state': { request: void; result: BudgetState[] };
+  'health.get': { request: void; result: Health };
+  'claude.status': { request: void; result: ClaudeConnection };
+  'claude.preview': { request: ClaudeTarget; result: ClaudeSettingsPreview };
+  'claude.write': { request: ClaudeTarget; result: ClaudeWriteResult };
+  'claude.undo': { request: { undoId: string }; result: { path: string; restored: 'previous' | 'removed' } };
 }
 
 export interface EventMap {
@@ -39,6 +54,8 @@ export interface EventMap {
   'budget.warning': BudgetState;
   'proxy.status': ProxyStatus;
   'settings.changed': SettingsView;
+  'health.changed': Health;
+  'claude.connected': ClaudeConnection;
 }
 
 export type Channel = keyof InvokeMap;
@@ -47,10 +64,13 @@ export type EventName = keyof EventMap;
 /** Runtime list of channels, so adapters and tests can enumerate them. */
 export const CHANNELS = [
   'settings.get', 'settings.update', 'settings.testKey', 'proxy.status', 'proxy.start', 'proxy.stop', 'models.list',
-  'logs.recent', 'usage.report', 'usage.export', 'pricing.list', 'budget.state',
+  'logs.recent', 'usage.report', 'usage.export', 'pricing.list', 'budget.state', 'health.get', 'claude.status',
+  'claude.preview', 'claude.write', 'claude.undo',
 ] as const satisfies readonly Channel[];
 
-export const EVENTS = ['request.started', 'request.finished', 'budget.warning', 'proxy.status', 'settings.changed'] as const satisfies readonly EventName[];
+export const EVENTS = [
+  'request.started', 'request.finished', 'budget.warning', 'proxy.status', 'settings.changed', 'health.changed', 'claude.connected',
+] as const satisfies readonly EventName[];
 
 /** What the renderer holds: the same shape whether it runs in Electron (preload) or a browser (HTTP bridge). */
 export interface CoreApi {

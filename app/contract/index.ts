@@ -1,3 +1,5 @@
 export * from './api.js';
 export * from './settings.js';
 export * from './usage.js';
+export * from './health.js';
+export * from './claude.js';

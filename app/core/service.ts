@@ -15,6 +15,8 @@ import { ApiError } from '../translate/errors.js';
 import { SEED_MODELS } from '../translate/models.js';
 import { BudgetTracker, listPrices, rangeFor, toLogEntry, UsageLedger } from '../usage/index.js';
 import { EventBus } from './event-bus.js';
+import { ClaudeConnector } from '../claude-settings/connection.js';
+import { HealthTracker } from '../health/tracker.js';
 
 // The core as one service, shared by headless mode and the desktop app: settings → live proxy config, the proxy's
 // lifecycle (a port or host change restarts the listener), the usage ledger and budgets, the event bus, and the
@@ -56,6 +58,9 @@ export class CoreService {
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Kept from the last settings view: pricing is needed on every request, the view is not cheap. */
   private pricingOverrides: Settings['pricingOverrides'];
+  /** Header/tray health and "Connect Claude Code" (app/health, app/claude-settings). */
+  readonly health: HealthTracker;
+  readonly claude: ClaudeConnector;
 
   constructor(private readonly opts: CoreOptions) {
     try {
@@ -85,6 +90,22 @@ export class CoreService {
       seed: (range) => this.ledger.spendUsd(range),
       onWarning: (state) => this.bus.emit('budget.warning', state),
       onOver: (state) => this.bus.emit('budget.warning', state),
+    });
+    this.health = new HealthTracker(
+      () => ({
+        running: this.proxy !== null,
+        listenError: this.proxy ? null : this.lastError,
+        settingsError: this.configError,
+        keySet: this.config.apiKey !== '',
+        budgetRefusing: ((c) => (c.refuse ? c.over : null))(this.budget.check()),
+      }),
+      () => opts.settings.testKey(),
+      (h) => this.bus.emit('health.changed', h),
+    );
+    this.claude = new ClaudeConnector({
+      baseUrl: () => this.proxy?.url ?? null,
+      authToken: () => this.config.authToken,
+      onConnected: (c) => this.bus.emit('claude.connected', c),
     });
     this.handlers = this.createHandlers();
     this.bridge = opts.bridge ? createBridge({ handlers: this.handlers, bus: this.bus, ...opts.bridge }) : null;
@@ -152,7 +173,10 @@ export class CoreService {
           logger: this.logger,
           client: this.opts.client,
           pingIntervalMs: this.opts.pingIntervalMs,
-          onStarted: (rec) => this.bus.emit('request.started', { id: rec.id, startedAt: rec.startedAt, clientModel: rec.clientModel, mistralModel: rec.mistralModel, stream: rec.stream }),
+          onStarted: (rec) => {
+            this.claude.sawRequest(rec.sessionId, rec.startedAt);
+            this.bus.emit('request.started', { id: rec.id, startedAt: rec.startedAt, clientModel: rec.clientModel, mistralModel: rec.mistralModel, stream: rec.stream });
+          },
           admit: () => this.admit(),
           onRecord: (rec) => this.record(rec),
           mount: this.bridge || this.notice ? (koa) => this.mount(koa) : undefined,
@@ -165,6 +189,7 @@ export class CoreService {
         throw err;
       } finally {
         this.bus.emit('proxy.status', this.status());
+        this.health.recheck();
       }
       this.schedulePrune();
     });
@@ -193,6 +218,7 @@ export class CoreService {
       this.startedAt = null;
       await closing.close(graceMs);
       this.bus.emit('proxy.status', this.status());
+      this.health.recheck();
     });
   }
 
@@ -221,12 +247,16 @@ export class CoreService {
       this.configError = this.lastError;
       this.bus.emit('settings.changed', view);
       this.bus.emit('proxy.status', this.status());
+      this.health.recheck();
       return;
     }
     const rebind = next.port !== this.config.port || next.host !== this.config.host;
     // Requests read the config through a getter, so everything but the listen address applies to the next request.
+    const keyChanged = next.apiKey !== this.config.apiKey || next.baseUrl !== this.config.baseUrl;
     this.config = next;
     this.bus.emit('settings.changed', view);
+    if (keyChanged) this.health.keyChanged();
+    else this.health.recheck();
     // Also after a failed start (port in use): the new address is the fix, so try it and clear the old error.
     if (rebind && (this.proxy || this.lastError !== null)) {
       await this.stop(5_000);
@@ -261,7 +291,10 @@ export class CoreService {
   private flushRecords(): void {
     const batch = this.pending;
     this.pending = [];
-    for (const entry of batch) this.bus.emit('request.finished', entry);
+    for (const entry of batch) {
+      this.bus.emit('request.finished', entry);
+      this.health.observe(entry);
+    }
   }
 
   private schedulePrune(): void {
@@ -289,7 +322,12 @@ export class CoreService {
           throw new ApiError(400, 'invalid_request_error', (err as Error).message);
         }
       },
-      'settings.testKey': async (req) => settings.testKey(req?.apiKey),
+      'settings.testKey': async (req) => {
+        const result = await settings.testKey(req?.apiKey);
+        // Testing the saved key (not a draft one) is evidence about the key requests use.
+        if (!req?.apiKey) this.health.recordTest(result);
+        return result;
+      },
       'proxy.status': async () => this.status(),
       'proxy.start': async () => this.start().catch(() => this.status()),
       'proxy.stop': async () => this.stop(),
@@ -312,16 +350,22 @@ export class CoreService {
       },
       'pricing.list': async () => listPrices(settings.view().settings.pricingOverrides),
       'budget.state': async () => this.budget.states(),
+      'health.get': async () => {
+        this.health.checkIfUnverified();
+        return this.health.recheck();
+      },
+      ...this.claude.handlers(),
     };
   }
 
   private async models(): Promise<ModelOption[]> {
+    const aliasesOf = (e: object) => ('aliases' in e && Array.isArray(e.aliases) && e.aliases.length ? { aliases: e.aliases as string[] } : {});
     const upstream = this.proxy?.app.models;
     const catalog = upstream?.catalog;
     const entries = upstream ? (await upstream.list()).entries.filter((e) => e.chat) : SEED_MODELS.flatMap((m) => m.ids.map((id) => ({ id, name: m.name })));
     return entries.map((e) => {
       const caps = catalog?.capsOf(e.id) ?? SEED_MODELS.find((m) => m.ids.includes(e.id))?.caps ?? { vision: true, reasoning: false, contextLength: 131072 };
-      return { id: e.id, name: e.name, vision: caps.vision, reasoning: caps.reasoning, contextLength: caps.contextLength };
+      return { id: e.id, name: e.name, vision: caps.vision, reasoning: caps.reasoning, contextLength: caps.contextLength, ...aliasesOf(e) };
     });
   }
 }

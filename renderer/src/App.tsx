@@ -4,7 +4,7 @@ import { DashboardTab } from './components/dashboard/DashboardTab.js';
 import { LiveLogTab } from './components/log/LiveLogTab.js';
 import { useLiveLog } from './components/log/useLiveLog.js';
 import { SettingsTab } from './components/settings/SettingsTab.js';
-import { StatusHeader } from './components/StatusHeader.js';
+import { StatusHeader, type NavigateAction } from './components/StatusHeader.js';
 import { SettingsProvider, useSettings } from './settings-context.js';
 
 const TABS = [
@@ -32,6 +32,8 @@ function Shell() {
   const log = useLiveLog();
   const { view } = useSettings();
   const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+  /** The log's session filter, set when a session is opened from the dashboard. */
+  const [logSession, setLogSession] = useState<string | undefined>(undefined);
 
   // First run without a key: open Settings (unless the URL asked for a tab).
   const decided = useRef(fromHash() !== null);
@@ -57,6 +59,21 @@ function Shell() {
     if (focus) tabRefs.current[t]?.focus();
   };
 
+  // The header's fix-it action: open Settings at the field that fixes the state.
+  const navigate = (action: NavigateAction | 'raise_monthly') => {
+    select('settings');
+    const target = action === 'raise_budget' ? 'dailyUsd' : action === 'raise_monthly' ? 'monthlyUsd' : action === 'open_settings' ? 'settings-heading' : 'api-key';
+    const focus = (tries: number) => {
+      const el = document.getElementById(target) ?? document.getElementById('key-heading');
+      if (el) {
+        if (el.tagName.startsWith('H')) el.setAttribute('tabindex', '-1');
+        el.focus();
+        el.scrollIntoView({ block: 'center' });
+      } else if (tries > 0) setTimeout(() => focus(tries - 1), 50);
+    };
+    setTimeout(() => focus(20), 0);
+  };
+
   const onKey = (e: KeyboardEvent) => {
     const i = TABS.findIndex((t) => t.id === tab);
     const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : null;
@@ -67,7 +84,7 @@ function Shell() {
 
   return (
     <div className="app">
-      <StatusHeader />
+      <StatusHeader onNavigate={navigate} />
       <nav className="tabs" role="tablist" aria-label="Sections" onKeyDown={onKey}>
         {TABS.map((t) => (
           <button
@@ -89,7 +106,7 @@ function Shell() {
           </button>
         ))}
       </nav>
-      <BudgetBanner />
+      <BudgetBanner onRaise={(period) => navigate(period === 'day' ? 'raise_budget' : 'raise_monthly')} onOpenSettings={() => navigate('open_settings')} />
       {view && !view.apiKey.set && tab !== 'settings' && (
         <div className="banners">
           <div className="banner banner-warn" role="status">
@@ -100,10 +117,19 @@ function Shell() {
           </div>
         </div>
       )}
-      <main className="panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'dashboard' && <DashboardTab />}
-        {tab === 'log' && <LiveLogTab log={log} />}
-        {tab === 'settings' && <SettingsTab />}
+      <main className="panel">
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+          {tab === 'dashboard' && (
+            <DashboardTab
+              onOpenSession={(id) => {
+                setLogSession(id);
+                select('log');
+              }}
+            />
+          )}
+          {tab === 'log' && <LiveLogTab log={log} session={logSession} onSessionChange={setLogSession} />}
+          {tab === 'settings' && <SettingsTab />}
+        </div>
       </main>
     </div>
   );

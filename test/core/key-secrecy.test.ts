@@ -123,6 +123,12 @@ describe('the API key never leaks', () => {
       'usage.export': [{ format: 'csv', preset: 'today' }, { format: 'json', preset: 'today' }],
       'pricing.list': [undefined],
       'budget.state': [undefined],
+      'health.get': [undefined],
+      'claude.status': [undefined],
+      'claude.preview': [{ scope: 'user' }],
+      // Refused (not an absolute folder) and unknown: this test must never write into the runner's real HOME.
+      'claude.write': [{ scope: 'project', projectDir: 'relative/dir' }],
+      'claude.undo': [{ undoId: 'none' }],
     };
     for (const channel of CHANNELS) for (const body of requests[channel]) await bridgeCall(channel, body);
     // The key test really used the key, and reported it without echoing it.

@@ -10,7 +10,7 @@ test('a budget set in Settings warns with a banner when spend crosses 80%, and t
   await page.getByLabel('Override 1 output price').fill('0');
   await page.getByLabel('Daily budget (USD)').fill('100');
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
   const saved = (await stack.api.invoke('settings.get', undefined)).settings;
   expect(saved.budgets.dailyUsd).toBe(100);
   expect(saved.pricingOverrides['mistral-large-latest']).toEqual({ input: 1_000_000, output: 0 });
@@ -48,4 +48,21 @@ test('a budget already past 80% when the window opens shows the banner too', asy
   await expect(page.getByRole('alert').filter({ hasText: 'Daily budget reached' })).toContainText('New requests are refused');
   // Refusal is the core's job: the next request is a 402.
   expect((await proxied(stack)).status).toBe(402);
+});
+
+test('the banner speaks the chosen currency, "Raise limit…" opens the field, and a dismissal survives a reload', async ({ page, stack, mock, openApp }) => {
+  await stack.api.invoke('settings.update', { currency: 'EUR', eurPerUsd: 0.5, pricingOverrides: { 'mistral-large-latest': { input: 1_000_000, output: 0 } }, budgets: { dailyUsd: 100 } });
+  mock.enqueue(text('a', { usage: { prompt_tokens: 90, completion_tokens: 1, total_tokens: 91 } }));
+  await proxied(stack);
+  await openApp('log');
+  const banner = page.getByRole('alert').filter({ hasText: 'Daily budget warning' });
+  await expect(banner).toContainText('90% used (€45.00 of €50.00)');
+  await banner.getByRole('button', { name: 'Raise limit…' }).click();
+  await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
+  await page.getByRole('button', { name: 'Dismiss daily budget warning' }).click();
+  await expect(banner).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'CCProxy', level: 1 })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Ready');
+  await expect(banner).toHaveCount(0);
 });

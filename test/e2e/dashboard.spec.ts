@@ -37,7 +37,17 @@ test('dashboard: totals, chart, breakdowns update live; CSV and JSON export down
   await page.getByRole('radio', { name: 'Today' }).check();
   await expect(page.getByRole('radio', { name: 'Today' })).toBeChecked();
   await expect(totals.getByRole('group', { name: 'Requests' })).toContainText('3');
-  await expect(chart).toHaveAccessibleName(/1 day/);
+  // Today is charted per hour; its table counts the requests in their hour.
+  const hourly = page.getByRole('figure', { name: /Cost and requests per hour, 24 hours/ });
+  await expect(hourly).toBeVisible();
+  await page.getByRole('button', { name: 'Show as table' }).click();
+  // (Hours from the logged requests themselves, so a test run across an hour boundary still agrees.)
+  const logged = await stack.api.invoke('logs.recent', { limit: 10 });
+  const h = new Date(logged[0].startedAt).getHours();
+  const inHour = logged.filter((e) => new Date(e.startedAt).getHours() === h).length;
+  const hourRow = page.getByRole('table', { name: 'Cost and requests per hour' }).getByRole('row', { name: new RegExp(`^${String(h).padStart(2, '0')}:00`) });
+  await expect(hourRow.locator('td').first()).toHaveText(String(inHour));
+  await page.getByRole('button', { name: 'Show chart' }).click();
   await page.getByRole('radio', { name: '30 days' }).check();
   await expect(chart).toHaveAccessibleName(/30 days/);
   await page.getByRole('radio', { name: '7 days' }).check();
@@ -55,4 +65,18 @@ test('dashboard: totals, chart, breakdowns update live; CSV and JSON export down
   expect(json.suggestedFilename()).toMatch(/\.json$/);
   const entries = JSON.parse(readFileSync((await json.path())!, 'utf8')) as Array<{ clientModel: string }>;
   expect(entries.map((e) => e.clientModel).sort()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-sonnet-4-5']);
+});
+
+test('the chart has a table view with the same numbers, and no tab stops of its own', async ({ page, stack, mock, openApp }) => {
+  mock.enqueue(text('a', { usage: { prompt_tokens: 2000, completion_tokens: 1000, total_tokens: 3000 } }));
+  await proxied(stack);
+  await openApp('dashboard');
+  const chart = page.getByRole('figure', { name: /Cost and requests per day/ });
+  await expect(chart.locator('.recharts-wrapper > svg.recharts-surface')).toBeVisible();
+  expect(await chart.locator('[tabindex="0"]').count()).toBe(0);
+  await page.getByRole('button', { name: 'Show as table' }).click();
+  const table = page.getByRole('table', { name: 'Cost and requests per day' });
+  await expect(table.locator('tbody tr')).toHaveCount(7);
+  await expect(table.locator('tbody tr').last()).toContainText('$0.0025');
+  await expect(page.getByRole('button', { name: 'Show chart' })).toBeFocused();
 });

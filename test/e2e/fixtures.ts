@@ -24,6 +24,8 @@ export interface Core {
   url: string;
   token: string;
   dataDir: string;
+  /** The core's HOME (Claude Code's user settings live in HOME/.claude/settings.json). */
+  home: string;
   /** The contract over the HTTP bridge (token header), for setting up and checking state. */
   api: CoreApi;
   /** POST /v1/messages with a JSON body. */
@@ -78,7 +80,7 @@ export const test = base.extend<Fixtures>({
     await use(async (tab) => {
       await page.goto(`${stack.url}/ui/?token=${stack.token}`);
       await expect(page.getByRole('heading', { name: 'CCProxy', level: 1 })).toBeVisible();
-      await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Proxy running');
+      await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText(stack.url);
       if (tab) await page.getByRole('tab', { name: TAB_NAMES[tab] }).click();
     });
   },
@@ -95,9 +97,10 @@ const TAB_NAMES = { dashboard: 'Dashboard', log: 'Live log', settings: 'Settings
 /** `npm run headless -- --ui` with a clean HOME and data dir; resolves once it prints its UI line. */
 export async function startCli(env: Record<string, string>): Promise<{ child: ChildProcess; core: Core }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ccproxy-e2e-'));
+  const home = mkdtempSync(join(tmpdir(), 'ccproxy-e2e-home-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', '--ui'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'ccproxy-e2e-home-')), TZ: process.env.TZ ?? '', CCPROXY_PORT: '0', CCPROXY_DATA_DIR: dataDir, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: home, TZ: process.env.TZ ?? '', CCPROXY_PORT: '0', CCPROXY_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -112,6 +115,7 @@ export async function startCli(env: Record<string, string>): Promise<{ child: Ch
         url,
         token,
         dataDir,
+        home,
         api: createHttpCoreApi({ baseUrl: url, token }),
         messages: (body, headers = {}) =>
           fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),

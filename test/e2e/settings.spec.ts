@@ -1,3 +1,4 @@
+import { text } from '../mock-mistral/index.js';
 import { chats, expect, proxied, test } from './fixtures.js';
 
 test.describe('first run, no key', () => {
@@ -46,10 +47,12 @@ test('the default model picked in the list is what the next proxied request uses
   await expect(picker).toHaveValue('mistral-large-latest');
   // Populated from models.list, with capability badges.
   await expect(picker.locator('option[value="devstral-2512"]')).toHaveCount(1);
-  await expect(picker.locator('option[value="mistral-small-2603"]')).toContainText('vision, reasoning');
+  // Grouped (dated snapshots apart), each option with its context size and price per 1M tokens.
+  await expect(picker.locator('optgroup[label="Dated snapshots"] option[value="devstral-2512"]')).toHaveCount(1);
+  await expect(picker.locator('optgroup[label="Recommended"] option').first()).toHaveText(/^mistral-large-latest · \d+k · \$\d+\.\d+\/\$\d+\.\d+$/);
   await picker.selectOption('devstral-2512');
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByText('Saved. Changes apply to the next request.')).toBeVisible();
+  await expect(page.getByText('Saved ✓ Changes apply to the next request.')).toBeVisible();
   await expect(page.locator('.field', { has: page.getByLabel('Default model') }).locator('.source')).toHaveText('stored');
   expect((await stack.api.invoke('settings.get', undefined)).settings.defaultModel).toBe('devstral-2512');
 
@@ -61,7 +64,7 @@ test('the default model picked in the list is what the next proxied request uses
   // A tier mapping: haiku → codestral.
   await page.getByLabel('Haiku model').selectOption('codestral-2508');
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
   expect((await proxied(stack, { model: 'claude-haiku-4-5' })).status).toBe(200);
   expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('codestral-2508');
 });
@@ -73,8 +76,11 @@ test('invalid values: the core\'s validation errors show next to the fields and 
   await page.getByRole('button', { name: 'Save settings' }).click();
 
   const summary = page.locator('.save-bar').getByRole('alert');
-  await expect(summary).toContainText('maxTokens must be a whole number from 1 to 1000000 (got 0)');
-  await expect(summary).toContainText('baseUrl must be an http(s) URL');
+  // Readable: the fields' labels, not the core's setting paths; focus moves to the first invalid field.
+  await expect(summary).toContainText('Max tokens must be a whole number from 1 to 1000000 (got 0)');
+  await expect(summary).toContainText('Base URL must be an http(s) URL');
+  await expect(summary).not.toContainText('maxTokens');
+  await expect(page.getByLabel('Base URL')).toBeFocused();
   await expect(page.getByLabel('Max tokens')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Max tokens')).toHaveAccessibleDescription(/must be a whole number from 1 to 1000000/);
   await expect(page.getByLabel('Base URL')).toHaveAccessibleDescription(/must be an http\(s\) URL/);
@@ -87,7 +93,9 @@ test('invalid values: the core\'s validation errors show next to the fields and 
   await page.getByLabel('Max tokens').fill('4096');
   await page.getByLabel('Base URL').fill(mock.url);
   await page.getByRole('button', { name: 'Save settings' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  // Focus stays on the pressed button (it is never disabled under the user's focus).
+  await expect(page.getByRole('button', { name: 'Save settings' })).toBeFocused();
   await expect(page.getByLabel('Max tokens')).not.toHaveAttribute('aria-invalid', 'true');
   expect((await stack.api.invoke('settings.get', undefined)).settings.maxTokens).toBe(4096);
 });
@@ -95,11 +103,51 @@ test('invalid values: the core\'s validation errors show next to the fields and 
 test('env-sourced settings are read-only and say which variable sets them; sources are shown', async ({ page, openApp }) => {
   await openApp('settings');
   // The fixture starts the core with CCPROXY_PORT=0 (an ephemeral port) in its environment.
-  await expect(page.getByLabel('Port')).toBeDisabled();
+  await expect(page.getByLabel('Port', { exact: true })).toBeDisabled();
   await expect(page.getByText('Set by CCPROXY_PORT; unset it to edit here.')).toBeVisible();
   await expect(page.getByLabel('Max tokens')).toBeEnabled();
   // Base URL and the key were stored before start; the rest are defaults.
   await expect(page.locator('.field', { has: page.getByLabel('Base URL') }).locator('.source')).toHaveText('stored');
   await expect(page.locator('.field', { has: page.getByLabel('Max tokens') }).locator('.source')).toHaveText('default');
-  await expect(page.locator('.field', { has: page.getByLabel('Port') }).locator('.source')).toHaveText('env');
+  await expect(page.locator('.field', { has: page.getByLabel('Port', { exact: true }) }).locator('.source')).toHaveText('env');
+});
+
+test('budgets: a monthly limit under the daily one is flagged; a blank-vs-null error reads as words', async ({ page, openApp }) => {
+  await openApp('settings');
+  await page.getByLabel('Daily budget (USD)').fill('10');
+  await page.getByLabel('Monthly budget (USD)').fill('5');
+  await expect(page.getByLabel('Monthly budget (USD)')).toHaveAccessibleDescription(/Lower than the daily budget/);
+  await page.getByLabel('Daily budget (USD)').fill('-3');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  const summary = page.locator('.save-bar').getByRole('alert');
+  await expect(summary).toContainText('Daily budget');
+  await expect(summary).not.toContainText('budgets.dailyUsd');
+  await expect(summary).not.toContainText('null');
+  await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
+});
+
+test('model picker: search narrows the list, the selection shows context, capabilities and price; Sonnet can be "Same as default model"', async ({ page, stack, mock, openApp, shot }) => {
+  await openApp('settings');
+  const picker = page.getByLabel('Default model');
+  const search = page.locator('.field', { has: picker }).getByRole('searchbox', { name: 'Search the model list' });
+  await search.fill('codestral');
+  await expect(page.locator('.field', { has: picker }).getByRole('status')).toContainText(/\d+ models? match/);
+  const ids = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(ids.filter((id) => id !== 'mistral-large-latest').every((id) => id.includes('codestral'))).toBe(true);
+  await picker.selectOption('codestral-latest');
+  await expect(page.locator('.field', { has: picker }).locator('.badges')).toContainText(/context/);
+  await expect(page.locator('.field', { has: picker }).locator('.badges')).toContainText(/per 1M/);
+  await shot('settings-model-picker');
+
+  // Sonnet says it follows the default model, and moves with it.
+  const sonnet = page.getByLabel('Sonnet model');
+  await expect(sonnet.locator('option:checked')).toHaveText('Same as default model (codestral-latest)');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  mock.enqueue(text('ok'));
+  expect((await proxied(stack, { model: 'claude-sonnet-4-5' })).status).toBe(200);
+  expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('codestral-latest');
+  // Still following (not pinned): a later default change through the API carries the Sonnet tier along.
+  await stack.api.invoke('settings.update', { defaultModel: 'mistral-medium-latest' });
+  expect((await stack.api.invoke('settings.get', undefined)).settings.tiers.sonnet).toBe('mistral-medium-latest');
 });

@@ -51,3 +51,16 @@ describe('settings draft', () => {
     expect(problemsByField('something else broke')).toEqual({});
   });
 });
+
+describe('readable save errors', () => {
+  it('names fields by their labels and never says null', async () => {
+    const { readableError, budgetWarning } = await import('../../renderer/src/components/settings/draft.js');
+    const msg = 'Invalid settings: budgets.dailyUsd must be a number > 0 or null (got -3); maxTokens must be a whole number from 1 to 1000000 (got 0)';
+    const text = readableError(msg);
+    expect(text).toContain('Daily budget must be a number > 0 or left blank (got -3)');
+    expect(text).toContain('Max tokens must be a whole number');
+    expect(text).not.toMatch(/budgets\.|null|maxTokens/);
+    expect(budgetWarning({ dailyUsd: '10', monthlyUsd: '5' })).toMatch(/Lower than the daily/);
+    expect(budgetWarning({ dailyUsd: '10', monthlyUsd: '' })).toBeNull();
+  });
+});

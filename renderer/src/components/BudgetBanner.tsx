@@ -1,19 +1,45 @@
 import { useEffect, useState } from 'react';
 import type { BudgetState } from '../../../app/contract/usage.js';
 import { api } from '../api.js';
-import { percent, usd } from '../format.js';
+import { money, percent } from '../format.js';
 import { useDebounced, useEvent } from '../hooks.js';
-import { useSettings } from '../settings-context.js';
+import { useCurrency, useSettings } from '../settings-context.js';
 
 // A banner when a budget reaches 80% (the core's 'budget.warning'), also shown for a budget already past 80% when
 // the window opens (the event fires once per period). Dismissed per period and limit.
 
 const WARN_AT = 0.8;
-const keyOf = (s: BudgetState) => `${s.period}:${s.limitUsd}`;
+/** Per period instance (today / this month) and limit: a dismissal lasts until the period or the limit changes. */
+const keyOf = (s: BudgetState) => {
+  const now = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const period = s.period === 'day' ? `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` : `${now.getFullYear()}-${pad(now.getMonth() + 1)}`;
+  return `${s.period}:${period}:${s.limitUsd}`;
+};
+const STORE_KEY = 'ccproxy.dismissedBudgetBanners';
+const loadDismissed = (): Set<string> => {
+  try {
+    const list = JSON.parse(localStorage.getItem(STORE_KEY) ?? '[]') as unknown;
+    return new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').slice(-20) : []);
+  } catch {
+    return new Set();
+  }
+};
 
-export function BudgetBanner() {
+export function BudgetBanner({ onRaise, onOpenSettings }: { onRaise?: (period: 'day' | 'month') => void; onOpenSettings?: () => void }) {
   const [states, setStates] = useState<Record<string, BudgetState>>({});
-  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
+  const [dismissed, setDismissed] = useState<Set<string>>(loadDismissed);
+  const currency = useCurrency();
+  const dismiss = (key: string) =>
+    setDismissed((d) => {
+      const next = new Set(d).add(key);
+      try {
+        localStorage.setItem(STORE_KEY, JSON.stringify([...next].slice(-20)));
+      } catch {
+        // storage unavailable: the dismissal lasts for this window only
+      }
+      return next;
+    });
   const { view } = useSettings();
   const refuse = view?.settings.budgets.refuseOverLimit ?? false;
 
@@ -54,9 +80,21 @@ export function BudgetBanner() {
             <strong>
               {name} budget {over ? 'reached' : 'warning'}:
             </strong>{' '}
-            {percent(s.fraction, 0)} used ({usd(s.spentUsd)} of {usd(s.limitUsd)}).{' '}
+            {percent(s.fraction, 0)} used ({money(s.spentUsd, currency)} of {money(s.limitUsd, currency)}).{' '}
             {over ? (refuse ? 'New requests are refused until the period ends or you raise the limit.' : 'Requests still go through (refusal is off).') : ''}
-            <button type="button" className="btn ghost small" onClick={() => setDismissed((d) => new Set(d).add(keyOf(s)))} aria-label={`Dismiss ${name.toLowerCase()} budget warning`}>
+            <span className="banner-actions">
+              {onRaise && (
+                <button type="button" className="btn small" onClick={() => onRaise(s.period)}>
+                  Raise limit…
+                </button>
+              )}
+              {onOpenSettings && (
+                <button type="button" className="btn small" onClick={onOpenSettings}>
+                  Open settings
+                </button>
+              )}
+            </span>
+            <button type="button" className="btn ghost small" onClick={() => dismiss(keyOf(s))} aria-label={`Dismiss ${name.toLowerCase()} budget warning`}>
               ✕
             </button>
           </div>

@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import type { RangePreset } from '../../../../app/contract/usage.js';
 import { useDebounced, useEvent, useInvoke } from '../../hooks.js';
+import { ConnectCard } from '../connect/ConnectCard.js';
 import { BudgetBars } from './BudgetBars.js';
 import { ExportButtons } from './ExportButtons.js';
 import { Latency, ModelTable, TopSessions } from './Tables.js';
 import { Totals } from './Totals.js';
 import { UsageChart } from './UsageChart.js';
+import { dayPoints, hourPoints } from './hourly.js';
+import type { LogEntry } from '../../../../app/contract/usage.js';
 
 const RANGES: { value: RangePreset; label: string }[] = [
   { value: 'today', label: 'Today' },
@@ -13,14 +16,17 @@ const RANGES: { value: RangePreset; label: string }[] = [
   { value: '30d', label: '30 days' },
 ];
 
-export function DashboardTab() {
+export function DashboardTab({ onOpenSession }: { onOpenSession?: (sessionId: string) => void }) {
   const [preset, setPreset] = useState<RangePreset>('7d');
   const report = useInvoke('usage.report', { preset }, preset);
   const budgets = useInvoke('budget.state', undefined);
+  // Today is charted per hour from the day's rows (the usage export); other ranges per day from the report.
+  const todayRows = useInvoke('usage.export', { format: 'json', preset: 'today' }, preset);
   // New requests and settings (currency, budgets, prices) refresh the numbers, at most a few times a second.
   const refresh = useDebounced(() => {
     report.reload();
     budgets.reload();
+    if (preset === 'today') todayRows.reload();
   }, 250);
   useEvent('request.finished', refresh);
   useEvent('settings.changed', refresh);
@@ -44,13 +50,18 @@ export function DashboardTab() {
         <ExportButtons preset={preset} />
       </div>
       {report.error && <p role="alert" className="error">Could not load usage: {report.error}</p>}
+      {r && r.totals.requests === 0 && <ConnectCard />}
       {r && (
         <>
           <Totals report={r} currency={currency} />
           <div className="dash-grid">
             <section className="card span-4" aria-labelledby="chart-heading">
-              <h3 id="chart-heading">Cost and requests by day</h3>
-              <UsageChart days={r.byDay} currency={currency} />
+              <h3 id="chart-heading">Cost and requests by {preset === 'today' ? 'hour' : 'day'}</h3>
+              {preset === 'today' ? (
+                <UsageChart points={hourPoints(todayRows.data ? (JSON.parse(todayRows.data.content) as LogEntry[]) : [], r.range.from)} unit="hour" currency={currency} />
+              ) : (
+                <UsageChart points={dayPoints(r.byDay)} unit="day" currency={currency} />
+              )}
             </section>
             <section className="card span-2" aria-labelledby="budget-heading">
               <h3 id="budget-heading">Budgets</h3>
@@ -65,7 +76,7 @@ export function DashboardTab() {
               <ModelTable title="By client model" rows={r.byClientModel} currency={currency} />
             </section>
             <section className="card span-6" aria-label="Top sessions">
-              <TopSessions sessions={r.topSessions} currency={currency} />
+              <TopSessions sessions={r.topSessions} currency={currency} onOpen={onOpenSession} />
             </section>
           </div>
         </>

@@ -11,8 +11,8 @@ export function ModelTable({ title, rows, currency }: { title: string; rows: Mod
         <tr>
           <th scope="col">Model</th>
           <th scope="col" className="num">Requests</th>
-          <th scope="col" className="num">Tokens in</th>
-          <th scope="col" className="num">Tokens out</th>
+          <th scope="col" className="num narrow-hide">Tokens in</th>
+          <th scope="col" className="num narrow-hide">Tokens out</th>
           <th scope="col" className="num">Errors</th>
           <th scope="col" className="num">Cost</th>
         </tr>
@@ -22,8 +22,8 @@ export function ModelTable({ title, rows, currency }: { title: string; rows: Mod
           <tr key={r.model}>
             <td className="mono">{r.model || '—'}</td>
             <td className="num">{int(r.requests)}</td>
-            <td className="num">{int(r.inputTokens)}</td>
-            <td className="num">{int(r.outputTokens)}</td>
+            <td className="num narrow-hide">{int(r.inputTokens)}</td>
+            <td className="num narrow-hide">{int(r.outputTokens)}</td>
             <td className="num">{int(r.errors)}</td>
             <td className="num">
               {r.unpricedRequests === r.requests && r.requests > 0 ? <span className="muted">no price</span> : money(r.costUsd, currency)}
@@ -60,14 +60,14 @@ export function Latency({ latency }: { latency: LatencyStats }) {
   );
 }
 
-export function TopSessions({ sessions, currency }: { sessions: SessionBucket[]; currency: CurrencyInfo }) {
+export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionBucket[]; currency: CurrencyInfo; onOpen?: (sessionId: string) => void }) {
   return (
     <table className="compact-table">
       <caption>Top sessions</caption>
       <thead>
         <tr>
           <th scope="col">Session</th>
-          <th scope="col">Active</th>
+          <th scope="col" className="narrow-hide">Active</th>
           <th scope="col" className="num">Requests</th>
           <th scope="col" className="num">Tokens</th>
           <th scope="col" className="num">Cost</th>
@@ -76,8 +76,14 @@ export function TopSessions({ sessions, currency }: { sessions: SessionBucket[];
       <tbody>
         {sessions.map((s) => (
           <tr key={s.sessionId}>
-            <td className="mono" title={s.sessionId}>{s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}</td>
-            <td>{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
+            <td className="mono" title={s.sessionId}>
+              {onOpen ? (
+                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={`Open the log for session ${s.sessionId}`}>
+                  {s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+                </button>
+              ) : s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+            </td>
+            <td className="narrow-hide">{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
             <td className="num">{int(s.requests)}</td>
             <td className="num">{int(s.inputTokens + s.outputTokens)}</td>
             <td className="num">{money(s.costUsd, currency)}</td>

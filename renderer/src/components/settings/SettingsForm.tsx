@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ModelOption } from '../../../../app/contract/api.js';
 import type { Currency, SettingsView } from '../../../../app/contract/settings.js';
+import type { PriceRow } from '../../../../app/contract/usage.js';
 import { api, apiMode, errorMessage } from '../../api.js';
-import { buildPatch, problemsByField, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
+import { budgetWarning, buildPatch, FIELD_ID, FIELD_ORDER, problemsByField, readableError, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
 import { Field } from './Field.js';
 import { ModelSelect } from './ModelSelect.js';
 import { PricingEditor } from './PricingEditor.js';
@@ -11,10 +12,11 @@ interface Props {
   view: SettingsView;
   models: ModelOption[];
   modelsError: string | null;
+  prices?: PriceRow[];
   onView: (v: SettingsView) => void;
 }
 
-export function SettingsForm({ view, models, modelsError, onView }: Props) {
+export function SettingsForm({ view, models, modelsError, prices = [], onView }: Props) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(view.settings));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -35,9 +37,10 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
     setSaved(false);
   };
 
+  const saveButton = useRef<HTMLButtonElement>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!dirty) return;
+    if (!dirty || saving) return;
     setSaving(true);
     setError(null);
     setSaved(false);
@@ -46,8 +49,17 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
       setDraft(toDraft(next.settings));
       onView(next);
       setSaved(true);
+      // The button stays focusable (it is never disabled mid-save), so focus stays on it.
+      saveButton.current?.focus();
     } catch (err) {
-      setError(errorMessage(err));
+      const message = errorMessage(err);
+      setError(message);
+      // Focus the first field with a problem; without one, keep it on the Save button.
+      const bad = FIELD_ORDER.find((k) => problemsByField(message)[k]);
+      setTimeout(() => {
+        const el = bad ? document.getElementById(FIELD_ID[bad] ?? bad) : null;
+        (el ?? saveButton.current)?.focus();
+      }, 0);
     } finally {
       setSaving(false);
     }
@@ -74,13 +86,28 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
           </Field>
           <Field
             id="defaultModel"
+            wide
             label="Default model"
             source={src.defaultModel}
             envVar={SETTING_ENV.defaultModel}
             error={f('defaultModel') ?? (modelsError ? `Could not load the model list: ${modelsError}` : undefined)}
             hint="Serves unknown claude-* names (and sonnet, unless mapped below)."
           >
-            {(a11y) => <ModelSelect a11y={a11y} value={draft.defaultModel} models={models} onChange={(v) => set('defaultModel', v)} />}
+            {(a11y) => (
+              <ModelSelect
+                a11y={a11y}
+                value={draft.defaultModel}
+                models={models}
+                prices={prices}
+                onChange={(v) =>
+                  setDraft((d) => {
+                    setSaved(false);
+                    // A Sonnet tier that is "Same as default model" moves with it.
+                    return { ...d, defaultModel: v, sonnet: d.sonnet === d.defaultModel ? v : d.sonnet };
+                  })
+                }
+              />
+            )}
           </Field>
           <Field id="maxTokens" label="Max tokens" source={src.maxTokens} envVar={SETTING_ENV.maxTokens} error={f('maxTokens')} hint="Upper bound for a request's max_tokens.">
             {text('maxTokens', { type: 'number', inputMode: 'numeric' })}
@@ -98,9 +125,18 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
               id={`tier-${t}`}
               label={`${t[0].toUpperCase()}${t.slice(1)} model`}
               error={f(t)}
-              hint={`claude-*${t}* requests${t === 'sonnet' ? '; follows the default model until you pick another' : ''}.`}
+              hint={`claude-*${t}* requests${t === 'sonnet' ? '; "Same as default model" keeps it in step with the default' : ''}.`}
             >
-              {(a11y) => <ModelSelect a11y={a11y} value={draft[t]} models={models} onChange={(v) => set(t, v)} />}
+              {(a11y) => (
+                <ModelSelect
+                  a11y={a11y}
+                  value={draft[t]}
+                  models={models}
+                  prices={prices}
+                  onChange={(v) => set(t, v)}
+                  follow={t === 'sonnet' ? { label: `Same as default model (${draft.defaultModel})`, value: draft.defaultModel } : undefined}
+                />
+              )}
             </Field>
           ))}
         </div>
@@ -139,7 +175,7 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
           <Field id="dailyUsd" label="Daily budget (USD)" source={src.budgets} error={f('dailyUsd')} hint="Blank for no limit. You are warned at 80%.">
             {text('dailyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
           </Field>
-          <Field id="monthlyUsd" label="Monthly budget (USD)" error={f('monthlyUsd')} hint="Blank for no limit.">
+          <Field id="monthlyUsd" label="Monthly budget (USD)" error={f('monthlyUsd') ?? budgetWarning(draft) ?? undefined} hint="Blank for no limit.">
             {text('monthlyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
           </Field>
           <Field id="refuseOverLimit" label="Refuse requests over the limit" error={f('refuseOverLimit')} hint="Otherwise over-limit requests still go through.">
@@ -180,20 +216,20 @@ export function SettingsForm({ view, models, modelsError, onView }: Props) {
       <div className={`save-bar${dirty || error ? ' floating' : ''}`}>
         {error && (
           <p className="error save-error" role="alert">
-            {error}
+            {readableError(error)}
           </p>
         )}
         {saved && !dirty && !error && (
           <p className="ok" role="status">
-            Saved. Changes apply to the next request.
+            <strong>Saved ✓</strong> Changes apply to the next request.
           </p>
         )}
         {dirty && !error && <p className="muted">Unsaved changes</p>}
         <div className="save-actions">
-          <button type="button" className="btn ghost" onClick={discard} disabled={!dirty || saving}>
+          <button type="button" className="btn ghost" onClick={() => dirty && !saving && discard()} aria-disabled={!dirty || saving}>
             Discard changes
           </button>
-          <button type="submit" className="btn primary" disabled={!dirty || saving}>
+          <button ref={saveButton} type="submit" className="btn primary" aria-disabled={!dirty || saving}>
             {saving ? 'Saving…' : 'Save settings'}
           </button>
         </div>

@@ -1,5 +1,6 @@
 import { useSettings } from '../../settings-context.js';
 import { useInvoke } from '../../hooks.js';
+import { ConnectCard } from '../connect/ConnectCard.js';
 import { ApiKeyCard } from './ApiKeyCard.js';
 import { SettingsForm } from './SettingsForm.js';
 
@@ -8,6 +9,7 @@ export function SettingsTab() {
   // The list depends on the upstream and the key: ask again when either changes.
   const modelsKey = view ? `${view.settings.baseUrl}|${view.apiKey.set}|${view.apiKey.last4}` : '';
   const models = useInvoke('models.list', undefined, modelsKey);
+  const prices = useInvoke('pricing.list', undefined, view ? JSON.stringify(view.settings.pricingOverrides) : '');
 
   return (
     <section className="panel-body" aria-labelledby="settings-heading">
@@ -27,7 +29,8 @@ export function SettingsTab() {
       {view && (
         <>
           <ApiKeyCard view={view} onView={setView} />
-          <SettingsForm view={view} models={models.data ?? []} modelsError={models.error} onView={setView} />
+          <ConnectCard />
+          <SettingsForm view={view} models={models.data ?? []} modelsError={models.error} prices={prices.data ?? []} onView={setView} />
         </>
       )}
     </section>

@@ -112,6 +112,9 @@ export function buildPatch(d: Draft, view: SettingsView): SettingsPatch {
 
   const tiers: NonNullable<SettingsPatch['tiers']> = {};
   for (const t of ['haiku', 'sonnet', 'opus'] as const) if (d[t] !== s.tiers[t]) tiers[t] = d[t];
+  // "Same as default model": a Sonnet tier that followed the default model and still equals it is not pinned, so
+  // the core keeps it following the default.
+  if (s.tiers.sonnet === s.defaultModel && d.sonnet === d.defaultModel) delete tiers.sonnet;
   if (Object.keys(tiers).length) patch.tiers = tiers;
 
   const budgets: NonNullable<SettingsPatch['budgets']> = {};
@@ -156,4 +159,39 @@ export function problemsByField(message: string): Partial<Record<FieldKey, strin
     if (field && !out[field]) out[field] = path.startsWith('pricingOverrides.') ? `${path.slice('pricingOverrides.'.length)} ${text}` : text;
   }
   return out;
+}
+
+/** The form's label for each field, so messages name what the user sees, not the core's setting paths. */
+export const FIELD_LABEL: Record<FieldKey, string> = {
+  baseUrl: 'Base URL', defaultModel: 'Default model', maxTokens: 'Max tokens', port: 'Port', host: 'Host', autoLaunch: 'Start at login',
+  logRetentionDays: 'Keep usage records (days)', currency: 'Show costs in', eurPerUsd: 'EUR per 1 USD', haiku: 'Haiku model',
+  sonnet: 'Sonnet model', opus: 'Opus model', dailyUsd: 'Daily budget', monthlyUsd: 'Monthly budget', refuseOverLimit: 'Refuse requests over the limit',
+  prices: 'Price overrides',
+};
+
+/** "null" is how the core spells an empty limit; users see a blank field. */
+const plain = (text: string) => text.replace(/\bor null\b/g, 'or left blank').replace(/\bnull\b/g, 'blank');
+
+/** The core's message rewritten for people: field labels instead of paths, no "null"; one sentence per problem. */
+export function readableError(message: string): string {
+  const fields = problemsByField(message);
+  const entries = Object.entries(fields) as Array<[FieldKey, string]>;
+  if (entries.length === 0) return plain(message.replace(/^Invalid settings:\s*/i, 'Could not save: '));
+  return `Could not save: ${entries.map(([k, text]) => `${FIELD_LABEL[k]} ${plain(text)}`).join('; ')}.`.replace(/\.\.$/, '.');
+}
+
+/** Order of the fields on the page, to focus the first one with a problem. */
+export const FIELD_ORDER: FieldKey[] = [
+  'baseUrl', 'defaultModel', 'maxTokens', 'haiku', 'sonnet', 'opus', 'port', 'host', 'autoLaunch', 'dailyUsd', 'monthlyUsd', 'refuseOverLimit',
+  'logRetentionDays', 'currency', 'eurPerUsd', 'prices',
+];
+
+export const FIELD_ID: Partial<Record<FieldKey, string>> = { haiku: 'tier-haiku', sonnet: 'tier-sonnet', opus: 'tier-opus' };
+
+/** A monthly limit below the daily one makes the daily limit meaningless; said before saving. */
+export function budgetWarning(d: Pick<Draft, 'dailyUsd' | 'monthlyUsd'>): string | null {
+  const daily = Number(d.dailyUsd.trim());
+  const monthly = Number(d.monthlyUsd.trim());
+  if (!d.dailyUsd.trim() || !d.monthlyUsd.trim() || !Number.isFinite(daily) || !Number.isFinite(monthly)) return null;
+  return monthly < daily ? 'Lower than the daily budget: the monthly limit will stop requests first.' : null;
 }

@@ -1,0 +1,70 @@
+import AxeBuilder from '@axe-core/playwright';
+import { errorReply, text } from '../mock-mistral/index.js';
+import { expect, proxied, test, type Page } from './fixtures.js';
+
+// Every screen in light and dark at 480 and 1280 px: no sideways scroll, an axe scan (WCAG 2.x A/AA) with no
+// serious or critical violation, and a screenshot saved under test-results/screenshots/ for review.
+
+const usage = (p: number, c: number) => ({ usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } });
+
+async function scan(page: Page, what: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${what} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0);
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`), what).toEqual([]);
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const width of [480, 1280]) {
+    test.describe(`${scheme} ${width}px`, () => {
+      test.use({ colorScheme: scheme, viewport: { width, height: 900 } });
+
+      test(`every screen: no sideways scroll, no serious axe violation, screenshots (${scheme}, ${width})`, async ({ page, stack, mock, openApp, shot }) => {
+        test.setTimeout(60_000);
+        await stack.api.invoke('settings.update', { budgets: { dailyUsd: 0.004, monthlyUsd: 1 } });
+        mock.enqueue(text('a', usage(4000, 800)), errorReply(400), text('b', usage(1500, 300)));
+        await proxied(stack, { model: 'claude-sonnet-4-5', stream: true }, { 'x-claude-code-session-id': 'a11y-session-1' });
+        await proxied(stack, { model: 'claude-haiku-4-5' }, { 'x-claude-code-session-id': 'a11y-session-1' });
+        await proxied(stack, { model: 'claude-opus-4-1' }, { 'x-claude-code-session-id': 'a11y-session-2' });
+        const name = (screen: string) => `${screen}-${scheme}-${width}`;
+
+        await openApp('dashboard');
+        await expect(page.getByRole('group', { name: 'Requests' })).toContainText('3');
+        await expect(page.getByRole('main')).toBeVisible();
+        await expect(page.getByRole('banner')).toBeVisible();
+        await scan(page, name('dashboard'));
+        await shot(name('dashboard'));
+
+        await page.getByRole('tab', { name: /Live log/ }).click();
+        await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
+        await scan(page, name('live-log'));
+        await shot(name('live-log'));
+        await page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr').filter({ hasText: 'invalid_request' }).getByRole('button').click();
+        await expect(page.getByRole('dialog', { name: 'Request details' })).toBeVisible();
+        await scan(page, name('log-detail'));
+        await page.screenshot({ path: `test-results/screenshots/${name('log-detail')}.png` });
+        await page.keyboard.press('Escape');
+
+        await page.getByRole('tab', { name: 'Settings' }).click();
+        await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
+        await scan(page, name('settings'));
+        await shot(name('settings'));
+      });
+    });
+  }
+}
+
+test.describe('first run', () => {
+  test.use({ keySource: 'none' });
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`first run (no key): ${scheme}, 480 px`, async ({ page, openApp, shot }) => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 480, height: 900 });
+      await openApp();
+      await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Needs key');
+      await scan(page, `first-run-${scheme}-480`);
+      await shot(`first-run-${scheme}-480`);
+    });
+  }
+});
