@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fallbacksFromEnv, pacingFromEnv, type FallbackModels, type PacingConfig } from './pacing/presets.js';
 import type { TierMapping } from './translate/models.js';
 
 /** Everything the proxy core needs to run; built from env vars in headless mode, from settings in the app. */
@@ -18,6 +19,10 @@ export interface ProxyConfig {
   allowedHosts: string[];
   /** Limits on the inbound side (clients → proxy); defaults in INBOUND_DEFAULTS. */
   inbound?: Partial<InboundLimits>;
+  /** Request pacing to Mistral's rate limits (CCPROXY_PACING*). */
+  pacing: PacingConfig;
+  /** Ordered fallback models per tier (CCPROXY_<TIER>_FALLBACKS). */
+  fallbacks: FallbackModels;
 }
 
 /**
@@ -121,6 +126,9 @@ export function configFromEnv(env: Env = process.env): ProxyConfig {
   const host = env.CCPROXY_HOST?.trim() || DEFAULTS.host;
   if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError(`CCPROXY_HOST is not a valid host (got "${host}")`);
   const authToken = env.CCPROXY_AUTH_TOKEN?.trim() || undefined;
+  const fail = (message: string): never => {
+    throw new ConfigError(message);
+  };
   return {
     apiKey,
     baseUrl: url(env, 'MISTRAL_BASE_URL', DEFAULTS.baseUrl),
@@ -146,5 +154,7 @@ export function configFromEnv(env: Env = process.env): ProxyConfig {
       ...(env.CCPROXY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
       ...(isWildcardHost(host) ? [] : [host.toLowerCase().startsWith('[') || !host.includes(':') ? host.toLowerCase() : `[${host.toLowerCase()}]`]),
     ],
+    pacing: pacingFromEnv(env, fail),
+    fallbacks: fallbacksFromEnv(env, fail),
   };
 }

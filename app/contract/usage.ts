@@ -20,6 +20,14 @@ export interface RequestFacts {
   ttftMs: number | null;
   toolCount: number;
   sessionId: string | null;
+  /** Time spent waiting for a turn under the rate limit (queue and Retry-After), ms. */
+  queuedMs?: number;
+  /** Upstream attempts the proxy repeated after a 429 (invisible to the client). */
+  retries?: number;
+  /** The model first chosen, when a fallback model answered instead (mistralModel says which); else null. */
+  fallbackFrom?: string | null;
+  /** Why it fell back: 'rate_limited' | 'overloaded' | 'model_unavailable'; else null. */
+  fallbackReason?: string | null;
 }
 
 /** A request as the live log and the ledger see it: the facts plus their cost. */

@@ -10,6 +10,7 @@ import { claudeAliases, resolveModel } from '../translate/models.js';
 import { validateMessagesRequest } from '../translate/validate.js';
 import { ClientClosedError, readJsonBody } from './body.js';
 import { guard, wildcardHostNames } from './guard.js';
+import { Limiter } from '../pacing/limiter.js';
 import { handleMessages } from './messages.js';
 import type { RecordSink, RequestRecord } from './records.js';
 import { ProxyStats } from './stats.js';
@@ -37,6 +38,8 @@ export interface ProxyApp {
   stats: ProxyStats;
   models: UpstreamModels;
   active: Set<AbortController>;
+  /** Paces requests to Mistral's rate limits (one per upstream); its state is in /status. */
+  limiter: Limiter;
 }
 
 const newRequestId = () => `req_ccproxy_${randomBytes(12).toString('hex')}`;
@@ -45,7 +48,7 @@ function newRecord(id: string, path: string): RequestRecord {
   return {
     id, startedAt: Date.now(), path, clientModel: null, mistralModel: null, stream: false, status: 0, errorType: null,
     errorMessage: null, stopReason: null, inputTokens: 0, outputTokens: 0, cachedTokens: 0, latencyMs: 0, ttftMs: null,
-    toolCount: 0, sessionId: null,
+    toolCount: 0, sessionId: null, queuedMs: 0, retries: 0, fallbackFrom: null, fallbackReason: null,
   };
 }
 
@@ -60,6 +63,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   const stats = new ProxyStats();
   const models = new UpstreamModels(opts.client);
   const active = new Set<AbortController>();
+  const limiter = new Limiter(() => opts.config().pacing);
   const router = new Router();
   const cfg = opts.config;
   const calibration = new TokenCalibration();
@@ -138,7 +142,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     ctx.state.recorded = true;
     stats.inFlight++;
     try {
-      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration }, rec);
+      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration, limiter }, rec);
       rec.status ||= ctx.respond === false ? 200 : ctx.status;
     } catch (err) {
       if (err instanceof ClientClosedError) {
@@ -224,9 +228,10 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
       last_error: stats.lastError,
       // count_tokens' learned correction per Mistral model (reported prompt tokens / local estimate).
       token_calibration: calibration.snapshot(),
+      pacing: { ...limiter.snapshot(), fallbacks: c.fallbacks },
     };
   });
 
   koa.use(router.routes());
-  return { koa, stats, models, active };
+  return { koa, stats, models, active, limiter };
 }

@@ -13,6 +13,7 @@ import { mistralToAnthropic, newMessageId } from '../translate/response.js';
 import { emptyStream, StreamTranslator } from '../translate/stream.js';
 import { validateMessagesRequest } from '../translate/validate.js';
 import { readJsonBody } from './body.js';
+import { candidateModels, chatPaced, type Limiter } from '../pacing/index.js';
 import type { RequestRecord } from './records.js';
 import { SseResponse } from './sse-response.js';
 import type { UpstreamModels } from './upstream-models.js';
@@ -34,6 +35,8 @@ export interface MessagesDeps {
   admit?: (rec: RequestRecord) => ApiError | null;
   /** Learns count_tokens' per-model correction from the prompt tokens Mistral reports. */
   calibration?: TokenCalibration;
+  /** Pacing to Mistral's rate limits and fallback models around the upstream call (app/pacing). */
+  limiter?: Limiter;
 }
 
 export const SHUTDOWN = 'shutdown';
@@ -95,12 +98,13 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     return;
   }
 
-  const translation = anthropicToMistral(req, {
-    model,
-    caps: deps.models.catalog.capsOf(model),
+  const translate = (m: string) => anthropicToMistral(req, {
+    model: m,
+    caps: deps.models.catalog.capsOf(m),
     maxTokensCap: cfg.maxTokens,
     sessionId,
   });
+  let translation = translate(model);
   rec.toolCount = translation.toolCount;
   const calibration = deps.calibration;
   const estimate = calibration?.shouldSample(model) ? estimateInputTokens(req) : null;
@@ -120,8 +124,21 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   // While the proxy waits (Mistral's first byte, a retry's Retry-After, a pacing queue) a streaming client gets a
   // live stream with pings, so its own timeout never fires first.
   sse?.headStart(deps.headStartMs ?? deps.pingIntervalMs);
+  let settle: ((tokens: number) => void) | null = null;
   try {
-    const result = await deps.client.chat(translation.body, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
+    let result;
+    if (deps.limiter) {
+      // Pacing seam: the limiter's turn before every attempt, fallback models after the primary gave up.
+      const primary = translation;
+      const paced = await chatPaced({
+        client: deps.client, limiter: deps.limiter, models: candidateModels(cfg, req.model, model),
+        translate: (m) => (m === model ? primary : translate(m)), tokens: estimateFromBytes(bytes), signal: controller.signal,
+        deadline: rec.startedAt + cfg.pacing.maxWaitMs, outcome: rec,
+      });
+      ({ result, translation } = paced);
+      rec.mistralModel = paced.model;
+      settle = paced.settle;
+    } else result = await deps.client.chat(translation.body, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
     rec.upstream = { attempts: result.attempts, retryWaitMs: result.retryWaitMs, skippedLines: 0 };
     if (!result.ok) throw result.error;
     if (sse) {
@@ -172,6 +189,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     sse?.stop();
     deps.active.delete(controller);
     ctx.res.off('close', onClose);
+    settle?.(rec.inputTokens + rec.cachedTokens + rec.outputTokens);
   }
 }
 

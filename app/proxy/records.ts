@@ -1,4 +1,5 @@
 import type { RequestFacts } from '../contract/usage.js';
+import type { FallbackReason } from '../pacing/policy.js';
 import type { AnthropicErrorType, StopReason } from '../translate/anthropic-types.js';
 
 /** One proxied request, as the log, the status counters and the usage ledger see it. */
@@ -7,6 +8,7 @@ export interface RequestRecord extends RequestFacts {
   stopReason: StopReason | null;
   /** How the upstream call went: attempts (1 = no retry), time waited between them, SSE lines skipped as garbage. */
   upstream?: { attempts: number; retryWaitMs: number; skippedLines: number };
+  fallbackReason?: FallbackReason | null;
 }
 
 export type RecordSink = (record: RequestRecord) => void;

@@ -44,6 +44,7 @@ function logRecord(logger: Logger, r: RequestRecord): void {
     ...(r.upstream && (r.upstream.attempts > 1 || r.upstream.skippedLines > 0)
       ? { attempts: r.upstream.attempts, retry_wait_ms: r.upstream.retryWaitMs, skipped_lines: r.upstream.skippedLines }
       : {}),
+    queued_ms: r.queuedMs, retries: r.retries, fallback_from: r.fallbackFrom, fallback_reason: r.fallbackReason,
   };
   if (r.errorType && r.errorType !== 'client_closed') logger.warn(line, 'request failed');
   else logger.info(line, 'request');

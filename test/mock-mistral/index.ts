@@ -82,7 +82,22 @@ export interface MockMistral {
   streamOptions: StreamOptions;
   /** Resolves true once request #index (index into `requests`) has been aborted by the client; false on timeout. */
   waitForAbort(index: number, timeoutMs?: number): Promise<boolean>;
+  /** Rate-limit mode (see RateLimitOptions); null = off. Mutable. */
+  rateLimit: RateLimitOptions | null;
+  /** Chat requests answered 429 by the rate-limit mode so far. */
+  rateLimited(): number;
   close(): Promise<void>;
+}
+
+/**
+ * Mistral's per-workspace limits: at most `rps` chat requests accepted in any sliding second and `tpm` tokens
+ * (prompt ≈ request bytes / 4, as the mock's usage counts them) in any sliding minute. Past either, 429 with
+ * Mistral's body and `Retry-After` (whole seconds until there is room, at least 1). Refused requests do not count.
+ * Every chat response carries `x-ratelimitbysize-limit-minute` / `-remaining-minute` as Mistral's does.
+ */
+export interface RateLimitOptions {
+  rps?: number;
+  tpm?: number;
 }
 
 export interface StartOptions {
@@ -95,6 +110,8 @@ export interface StartOptions {
   toolImages?: boolean;
   /** Accept a `user` message right after a `tool` message. Default false (hosted API rejects it). */
   userAfterTool?: boolean;
+  /** Enforce Mistral-style rate limits on chat requests. */
+  rateLimit?: RateLimitOptions;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +250,46 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
     for (const l of [...listeners]) l();
   };
   const streamOptions: StreamOptions = { chunkDelayMs: 0, fragmentToolCalls: false, splitText: 16 };
+  const limits: { rateLimit: RateLimitOptions | null } = { rateLimit: opts.rateLimit ?? null };
+  const accepted: Array<{ at: number; tokens: number }> = [];
+  let refused = 0;
+
+  /** Rate-limit mode: true if the request may proceed (its rate headers set), else a 429 has been sent. */
+  const admitRate = (res: ServerResponse, bytes: number): boolean => {
+    const rl = limits.rateLimit!;
+    const now = Date.now();
+    while (accepted.length && accepted[0].at <= now - 60_000) accepted.shift();
+    const tokens = Math.max(1, Math.ceil(bytes / 4));
+    const lastSecond = accepted.filter((a) => a.at > now - 1000);
+    const used = accepted.reduce((s, a) => s + a.tokens, 0);
+    let waitMs = 0;
+    if (rl.rps !== undefined && lastSecond.length >= rl.rps) {
+      // Room again when enough of the last second's requests have left the window.
+      waitMs = lastSecond[lastSecond.length - Math.floor(rl.rps)].at + 1000 - now;
+    }
+    if (rl.tpm !== undefined && used + tokens > rl.tpm && accepted.length) {
+      let left = used;
+      for (const a of accepted) {
+        left -= a.tokens;
+        if (left + tokens <= rl.tpm) {
+          waitMs = Math.max(waitMs, a.at + 60_000 - now);
+          break;
+        }
+      }
+    }
+    const remaining = rl.tpm !== undefined ? Math.max(0, rl.tpm - used - (waitMs > 0 ? 0 : tokens)) : undefined;
+    if (rl.tpm !== undefined) {
+      res.setHeader('x-ratelimitbysize-limit-minute', String(rl.tpm));
+      res.setHeader('x-ratelimitbysize-remaining-minute', String(remaining));
+    }
+    if (waitMs > 0) {
+      refused++;
+      sendJson(res, 429, defaultErrorBody(429), { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+      return false;
+    }
+    accepted.push({ at: now, tokens });
+    return true;
+  };
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed) return;
@@ -282,6 +339,7 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
     }
     rec.body = body;
     rec.stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+    if (limits.rateLimit && !admitRate(res, Buffer.byteLength(raw))) return;
 
     const v = validateChatBody(body, { models: modelIndex, toolImages: opts.toolImages, userAfterTool: opts.userAfterTool });
     for (const d of v.schema) rec.violations.push(formatDetail(d));
@@ -454,6 +512,13 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
       queue.push(...replies);
     },
     streamOptions,
+    get rateLimit() {
+      return limits.rateLimit;
+    },
+    set rateLimit(v: RateLimitOptions | null) {
+      limits.rateLimit = v;
+    },
+    rateLimited: () => refused,
     waitForAbort(index, timeoutMs = 5_000) {
       return new Promise<boolean>((resolve) => {
         const check = () => {

@@ -1,0 +1,3 @@
+export { Limiter, PacingRefusal, type Ticket } from './limiter.js';
+export { chatPaced, type FallbackReason, type PacingOutcome, type PacedChat } from './policy.js';
+export * from './presets.js';
