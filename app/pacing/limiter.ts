@@ -25,6 +25,8 @@ const RELAX = 1.2;
 const TIGHTEN = 0.75;
 /** In auto mode, a rate relaxed past this goes back to "no cap". */
 const AUTO_RELEASE_RPS = 64;
+/** In auto mode, this long without a 429 lifts the learned cap entirely. */
+const AUTO_FORGET_MS = 60_000;
 /** Mistral's 429 without Retry-After: wait this long. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
 
@@ -63,6 +65,7 @@ export class Limiter {
   private blockedUntil = 0;
   private effRps = Infinity;
   private successes = 0;
+  private last429At = -Infinity;
   private learnedTpm: number | null = null;
   private learnedRemaining: number | null = null;
   private learnedAt: number | null = null;
@@ -92,7 +95,9 @@ export class Limiter {
   }
 
   private rps(): number {
-    this.cfg();
+    const c = this.cfg();
+    // Auto mode only paces while Mistral has recently said no; a quiet minute means the burst is over.
+    if (c.preset === 'auto' && Number.isFinite(this.effRps) && this.now() - this.last429At > AUTO_FORGET_MS) this.effRps = Infinity;
     return this.effRps;
   }
 
@@ -260,6 +265,7 @@ export class Limiter {
       // A refused request used no tokens.
       if (ticket.entry) ticket.entry.tokens = 0;
       wait = retryAfterMs(headers, now) ?? DEFAULT_RETRY_AFTER_MS;
+      this.last429At = now;
       if (this.enabled) {
         this.blockedUntil = Math.max(this.blockedUntil, now + wait);
         this.effRps = Number.isFinite(this.effRps) ? Math.max(MIN_RPS, this.effRps * TIGHTEN) : PRESET_LIMITS.free.rps;
@@ -318,7 +324,7 @@ export class Limiter {
       enabled: c.preset !== 'off',
       waiting: this.queue.length,
       oldestWaitMs: this.queue.length ? now - this.queue[0].enqueuedAt : 0,
-      limits: { rps: fin(this.effRps), tpm: fin(this.tpm()) },
+      limits: { rps: fin(this.rps()), tpm: fin(this.tpm()) },
       configured: { rps: fin(configured.rps), tpm: fin(configured.tpm) },
       learned: { tpm: this.learnedTpm, remainingTokens: this.learnedRemaining, at: this.learnedAt },
       blockedUntil: this.blockedUntil > now ? this.blockedUntil : null,

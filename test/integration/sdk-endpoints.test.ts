@@ -8,10 +8,11 @@ import { PNG_1PX, rejection, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 let stack: Stack;
 let client: Anthropic;
+// Pacing off: the /status test expects Mistral's 429 to reach the client as its last error.
 withSdkStack((s, c) => {
   stack = s;
   client = c;
-});
+}, { CCPROXY_PACING: 'off' });
 
 // Each Mistral model is listed under its own id and then as `claude-<id>` (for claude*-only model pickers).
 const MOCK_IDS = defaultModels().flatMap((m) => [m.id, `claude-${m.id}`]);

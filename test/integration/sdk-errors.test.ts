@@ -9,10 +9,12 @@ import { chats, rejection, sdk, user, withSdkStack } from './sdk-helpers.js';
 
 let stack: Stack;
 let client: Anthropic;
+// Pacing off: these tests check how each upstream error is mapped, so a 429 must reach the client rather than be
+// retried by the proxy (pacing and its retries are tested in pacing.test.ts).
 withSdkStack((s, c) => {
   stack = s;
   client = c;
-});
+}, { CCPROXY_PACING: 'off' });
 
 const base = { model: 'claude-sonnet-5-5', max_tokens: 256, messages: [user('Hello')] } satisfies Anthropic.MessageCreateParamsNonStreaming;
 type ErrorClass = abstract new (...args: never[]) => APIError;

@@ -136,7 +136,7 @@ describe('guard with CCPROXY_AUTH_TOKEN', () => {
 
 describe('request log', () => {
   it('writes one JSON line per request (refusals too) to ccproxy.log and never the API key', async () => {
-    const stack = await startStack({ CCPROXY_AUTH_TOKEN: 'local-secret-token' }, { log: true });
+    const stack = await startStack({ CCPROXY_AUTH_TOKEN: 'local-secret-token', CCPROXY_PACING: 'off' }, { log: true });
     try {
       const client = sdk(stack, { apiKey: 'local-secret-token' });
       // Retry-After beyond the proxy's retry budget: answered at once, not retried.
