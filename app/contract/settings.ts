@@ -16,6 +16,22 @@ export interface Budgets {
   refuseOverLimit: boolean;
 }
 
+/** Preset of Mistral rate limits to pace requests to (see app/pacing/presets.ts and the README). */
+export type PacingPresetName = 'auto' | 'off' | 'free' | 'tier1' | 'tier2' | 'tier3' | 'tier4' | 'custom';
+
+export interface PacingSettings {
+  preset: PacingPresetName;
+  /** Requests per second, used by the custom preset. */
+  rps: number;
+  /** Tokens per minute (input + output), used by the custom preset. */
+  tpm: number;
+  /** The longest a request waits for its turn before a 429, in seconds. */
+  maxWaitS: number;
+}
+
+/** Ordered fallback Mistral model ids per tier (empty: none). */
+export interface FallbackModelLists { haiku: string[]; sonnet: string[]; opus: string[] }
+
 /** The stored, non-secret settings (the key is stored separately, encrypted where the OS allows). */
 export interface Settings {
   baseUrl: string;
@@ -33,6 +49,10 @@ export interface Settings {
   currency: Currency;
   /** EUR per 1 USD, for showing costs in EUR. */
   eurPerUsd: number;
+  /** Pacing to Mistral's rate limits. */
+  pacing: PacingSettings;
+  /** Models tried when a tier's model is rate-limited past the wait, overloaded or unavailable. */
+  fallbacks: FallbackModelLists;
 }
 
 export type SettingSource = 'env' | 'stored' | 'default';
@@ -47,9 +67,11 @@ export interface SettingsView {
 }
 
 /** A partial update; `apiKey: null` removes the stored key. */
-export type SettingsPatch = Partial<Omit<Settings, 'tiers' | 'budgets'>> & {
+export type SettingsPatch = Partial<Omit<Settings, 'tiers' | 'budgets' | 'pacing' | 'fallbacks'>> & {
   tiers?: Partial<TierModels>;
   budgets?: Partial<Budgets>;
+  pacing?: Partial<PacingSettings>;
+  fallbacks?: Partial<FallbackModelLists>;
   apiKey?: string | null;
 };
 

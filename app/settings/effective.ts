@@ -1,5 +1,6 @@
 import { configFromEnv, ConfigError } from '../config.js';
 import type { Settings, SettingSource, TierModels } from '../contract/settings.js';
+import { FALLBACK_ENV, PACING_ENV } from '../pacing/presets.js';
 import { DEFAULT_SETTINGS, SETTING_KEYS, type StoredSettings } from './schema.js';
 
 // PRECEDENCE, for every setting: environment variable > stored setting > default.
@@ -99,6 +100,36 @@ export function resolveSettings(stored: StoredSettings, env: Env, opts: ResolveO
       sources.tiers = strongest(sources.tiers, 'stored');
     } else if (tier === 'sonnet') {
       settings.tiers.sonnet = settings.defaultModel;
+    }
+  }
+
+  // Pacing and fallbacks: per field, env (CCPROXY_PACING*, CCPROXY_<TIER>_FALLBACKS) > stored > default.
+  const pacingPick: Record<keyof Settings['pacing'], (c: ReturnType<typeof configFromEnv>) => string | number> = {
+    preset: (c) => c.pacing.preset,
+    rps: (c) => c.pacing.rps,
+    tpm: (c) => c.pacing.tpm,
+    maxWaitS: (c) => c.pacing.maxWaitMs / 1000,
+  };
+  for (const field of ['preset', 'rps', 'tpm', 'maxWaitS'] as const) {
+    const e = fromEnv(PACING_ENV[field], pacingPick[field]);
+    const s = stored.pacing?.[field];
+    if (e !== undefined) {
+      (settings.pacing as unknown as Record<string, unknown>)[field] = e;
+      sources.pacing = 'env';
+    } else if (s !== undefined) {
+      (settings.pacing as unknown as Record<string, unknown>)[field] = s;
+      sources.pacing = strongest(sources.pacing, 'stored');
+    }
+  }
+  for (const tier of ['haiku', 'sonnet', 'opus'] as const) {
+    const e = fromEnv(FALLBACK_ENV[tier], (c) => c.fallbacks[tier]);
+    const s = stored.fallbacks?.[tier];
+    if (e !== undefined) {
+      settings.fallbacks[tier] = e;
+      sources.fallbacks = 'env';
+    } else if (s !== undefined) {
+      settings.fallbacks[tier] = [...s];
+      sources.fallbacks = strongest(sources.fallbacks, 'stored');
     }
   }
 

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type Conf from 'conf';
 import type { Options as ConfOptions, Schema } from 'conf';
 import { DEFAULTS } from '../config.js';
-import type { Budgets, Currency, PriceOverride, Settings, TierModels } from '../contract/settings.js';
+import type { Budgets, Currency, FallbackModelLists, PacingSettings, PriceOverride, Settings, TierModels } from '../contract/settings.js';
+import { MAX_FALLBACKS, MAX_WAIT_S, PACING_DEFAULTS, PACING_PRESETS, RPS_RANGE, TPM_RANGE } from '../pacing/presets.js';
 
 // The ONE schema of the settings file, shared by conf (headless, tests) and electron-store (the app): both get the
 // options from `settingsStoreOptions()`, so the file, its validation and its migrations are identical.
@@ -34,12 +35,14 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   pricingOverrides: Object.freeze({}),
   currency: 'USD',
   eurPerUsd: EUR_PER_USD_PLACEHOLDER,
+  pacing: Object.freeze({ preset: PACING_DEFAULTS.preset, rps: PACING_DEFAULTS.rps, tpm: PACING_DEFAULTS.tpm, maxWaitS: PACING_DEFAULTS.maxWaitMs / 1000 }),
+  fallbacks: Object.freeze({ haiku: [], sonnet: [], opus: [] }),
 }) as Readonly<Settings>;
 
 /** The top-level keys of contract `Settings`, in display order. */
 export const SETTING_KEYS = [
   'baseUrl', 'defaultModel', 'maxTokens', 'tiers', 'port', 'host', 'autoLaunch', 'budgets', 'logRetentionDays',
-  'pricingOverrides', 'currency', 'eurPerUsd',
+  'pricingOverrides', 'currency', 'eurPerUsd', 'pacing', 'fallbacks',
 ] as const satisfies readonly (keyof Settings)[];
 
 // Compile-time: SETTING_KEYS names every key of Settings.
@@ -68,6 +71,8 @@ export interface StoredSettings {
   pricingOverrides?: Record<string, PriceOverride>;
   currency?: Currency;
   eurPerUsd?: number;
+  pacing?: Partial<PacingSettings>;
+  fallbacks?: Partial<FallbackModelLists>;
   /** A bare string is accepted as a plaintext key pasted into the file by hand (re-sealed on open if possible). */
   apiKey?: StoredApiKey | string;
 }
@@ -111,6 +116,21 @@ export const SETTINGS_SCHEMA = {
   },
   currency: { enum: ['USD', 'EUR'], default: DEFAULT_SETTINGS.currency },
   eurPerUsd: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_SETTINGS.eurPerUsd },
+  pacing: {
+    type: 'object',
+    properties: {
+      preset: { enum: [...PACING_PRESETS] },
+      rps: { type: 'number', minimum: RPS_RANGE.min, maximum: RPS_RANGE.max },
+      tpm: { type: 'integer', minimum: TPM_RANGE.min, maximum: TPM_RANGE.max },
+      maxWaitS: { type: 'number', minimum: MAX_WAIT_S.min, maximum: MAX_WAIT_S.max },
+    },
+    default: {},
+  },
+  fallbacks: {
+    type: 'object',
+    properties: Object.fromEntries(['haiku', 'sonnet', 'opus'].map((t) => [t, { type: 'array', items: MODEL_ID, maxItems: MAX_FALLBACKS }])),
+    default: {},
+  },
   apiKey: {
     anyOf: [
       { type: 'string', minLength: 1 },

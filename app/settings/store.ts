@@ -6,6 +6,7 @@ import { configFromEnv, ConfigError, type ProxyConfig } from '../config.js';
 import type { KeyTestResult, Settings, SettingSource, SettingsPatch, SettingsView } from '../contract/settings.js';
 import { VERSION } from '../version.js';
 import { NO_CIPHER, type KeyCipher } from './cipher.js';
+import { FALLBACK_ENV, PACING_ENV } from '../pacing/presets.js';
 import { API_KEY_ENV, envValue, resolveSettings, SETTING_ENV, TIER_ENV, type Env } from './effective.js';
 import { SETTINGS_FILE_BASENAME, settingsFilePath, settingsStoreOptions, STORED_KEYS, type StoredApiKey, type StoredSettings } from './schema.js';
 import { testApiKey, type FetchLike } from './test-key.js';
@@ -195,6 +196,12 @@ export class SettingsStore {
     for (const [tier, name] of Object.entries(TIER_ENV) as [keyof typeof TIER_ENV, string][]) {
       if (envValue(env, name) === undefined) merged[name] = eff.settings.tiers[tier];
     }
+    for (const [field, name] of Object.entries(PACING_ENV) as [keyof typeof PACING_ENV, string][]) {
+      if (envValue(env, name) === undefined) merged[name] = String(eff.settings.pacing[field]);
+    }
+    for (const [tier, name] of Object.entries(FALLBACK_ENV) as [keyof typeof FALLBACK_ENV, string][]) {
+      if (envValue(env, name) === undefined) merged[name] = eff.settings.fallbacks[tier].join(',');
+    }
     // The usage ledger and log live beside the settings file unless CCPROXY_DATA_DIR says otherwise.
     if (envValue(env, 'CCPROXY_DATA_DIR') === undefined) merged.CCPROXY_DATA_DIR = dirname(this.storage.path);
     return configFromEnv(merged);
@@ -212,7 +219,7 @@ export class SettingsStore {
     const current = resolveSettings(this.stored, this.env, { lenient: true }).settings;
     const writes = new Map<string, unknown>();
     for (const [key, value] of Object.entries(valid.settings) as [keyof Settings, unknown][]) {
-      if (key === 'tiers' || key === 'budgets') {
+      if (key === 'tiers' || key === 'budgets' || key === 'pacing' || key === 'fallbacks') {
         const next: Record<string, unknown> = { ...(this.stored[key] ?? {}) };
         let changed = false;
         for (const [leaf, v] of Object.entries(value as Record<string, unknown>)) {

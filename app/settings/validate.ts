@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import type { Budgets, PriceOverride, TierModels } from '../contract/settings.js';
+import { MAX_FALLBACKS, MAX_WAIT_S, PACING_PRESETS, RPS_RANGE, TPM_RANGE, type PacingPreset } from '../pacing/presets.js';
 import { SETTING_KEYS, type StoredSettings } from './schema.js';
 
 // Semantic checks for one setting value, shared by patches (rejected before anything is stored) and by values read
@@ -59,6 +60,24 @@ const usdLimit: Check<number | null> = (v) => (v === null ? ok(null) : typeof v 
 
 const checkRate: Check<number> = (v) =>
   typeof v === 'number' && Number.isFinite(v) && v > 0 ? ok(v) : bad(`must be a number > 0 (got ${show(v)})`);
+
+const between = (min: number, max: number): Check<number> => (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? ok(v) : bad(`must be a number from ${min} to ${max} (got ${show(v)})`);
+
+const checkPreset: Check<PacingPreset> = (v) =>
+  typeof v === 'string' && (PACING_PRESETS as readonly string[]).includes(v) ? ok(v as PacingPreset) : bad(`must be one of ${PACING_PRESETS.join(', ')} (got ${show(v)})`);
+
+const checkModelList: Check<string[]> = (v) => {
+  if (!Array.isArray(v)) return bad(`must be a list of model ids (got ${show(v)})`);
+  if (v.length > MAX_FALLBACKS) return bad(`lists ${v.length} models; at most ${MAX_FALLBACKS}`);
+  const out: string[] = [];
+  for (const id of v) {
+    const r = checkModel(id);
+    if (!r.ok) return r;
+    if (!out.includes(r.value)) out.push(r.value);
+  }
+  return ok(out);
+};
 
 const checkCurrency: Check<'USD' | 'EUR'> = (v) => (v === 'USD' || v === 'EUR' ? ok(v) : bad(`must be "USD" or "EUR" (got ${show(v)})`));
 
@@ -139,6 +158,17 @@ function checkSettings(input: Record<string, unknown>, problems: Problems): Stor
       case 'eurPerUsd': set('eurPerUsd', run(problems, key, checkRate, v)); break;
       case 'pricingOverrides': set('pricingOverrides', pricing(problems, v)); break;
       case 'tiers': set('tiers', sub(problems, key, v, { haiku: checkModel, sonnet: checkModel, opus: checkModel }) as Partial<TierModels> | undefined); break;
+      case 'pacing':
+        set('pacing', sub<string, string | number>(problems, key, v, {
+          preset: checkPreset,
+          rps: between(RPS_RANGE.min, RPS_RANGE.max),
+          tpm: wholeNumber(TPM_RANGE.min, TPM_RANGE.max),
+          maxWaitS: between(MAX_WAIT_S.min, MAX_WAIT_S.max),
+        }) as StoredSettings['pacing']);
+        break;
+      case 'fallbacks':
+        set('fallbacks', sub(problems, key, v, { haiku: checkModelList, sonnet: checkModelList, opus: checkModelList }) as StoredSettings['fallbacks']);
+        break;
       case 'budgets':
         set('budgets', sub<keyof Budgets, number | null | boolean>(problems, key, v, {
           dailyUsd: usdLimit,

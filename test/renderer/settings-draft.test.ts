@@ -10,11 +10,13 @@ const view: SettingsView = {
     tiers: { haiku: 'mistral-small-latest', sonnet: 'mistral-large-latest', opus: 'mistral-large-latest' },
     port: 7187, host: '127.0.0.1', autoLaunch: false, budgets: { dailyUsd: null, monthlyUsd: 20, refuseOverLimit: false },
     logRetentionDays: 90, pricingOverrides: { 'x-1': { input: 1, output: 2 } }, currency: 'USD', eurPerUsd: 0.92,
+    pacing: { preset: 'auto', rps: 1, tpm: 500000, maxWaitS: 120 }, fallbacks: { haiku: [], sonnet: [], opus: [] },
   },
   apiKey: { set: false, last4: null, source: 'default', encrypted: false },
   sources: {
     baseUrl: 'stored', defaultModel: 'default', maxTokens: 'default', tiers: 'default', port: 'env', host: 'default', autoLaunch: 'default',
     budgets: 'stored', logRetentionDays: 'default', pricingOverrides: 'stored', currency: 'default', eurPerUsd: 'default',
+    pacing: 'default', fallbacks: 'default',
   },
   recoveredFrom: null,
 };

@@ -61,6 +61,8 @@ describe('defaults', () => {
       pricingOverrides: {},
       currency: 'USD',
       eurPerUsd: 0.92,
+      pacing: { preset: 'auto', rps: 1, tpm: 500_000, maxWaitS: 120 },
+      fallbacks: { haiku: [], sonnet: [], opus: [] },
     });
     expect(v.settings).toEqual(DEFAULT_SETTINGS);
     expect(Object.values(v.sources).every((s) => s === 'default')).toBe(true);
