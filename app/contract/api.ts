@@ -1,5 +1,6 @@
 import type { ClaudeConnection, ClaudeSettingsPreview, ClaudeTarget, ClaudeWriteResult } from './claude.js';
 import type { Health } from './health.js';
+import type { PacingState } from './pacing.js';
 import type { KeyTestResult, SettingsPatch, SettingsView } from './settings.js';
 import type { BudgetState, LogEntry, PriceRow, RangePreset, TimeRange, UsageReport } from './usage.js';
 
@@ -16,6 +17,8 @@ export interface ProxyStatus {
   error: string | null;
   /** Something the user should know that did not stop the proxy (e.g. a damaged usage ledger was replaced). */
   notice?: string | null;
+  /** The request pacer while the proxy runs ("Pacing: n waiting"); a proxy.status event follows its changes. */
+  pacing?: PacingState;
 }
 
 export interface ModelOption {

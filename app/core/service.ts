@@ -61,6 +61,7 @@ export class CoreService {
   /** Header/tray health and "Connect Claude Code" (app/health, app/claude-settings). */
   readonly health: HealthTracker;
   readonly claude: ClaudeConnector;
+  private pacingTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: CoreOptions) {
     try {
@@ -149,6 +150,7 @@ export class CoreService {
       startedAt: this.startedAt,
       error: this.lastError ?? this.keyError ?? this.notice,
       notice: this.notice,
+      ...(this.proxy ? { pacing: this.proxy.app.limiter.snapshot() } : {}),
     };
   }
 
@@ -183,6 +185,7 @@ export class CoreService {
         });
         this.startedAt = Date.now();
         this.lastError = null;
+        this.proxy.app.limiter.onChange(() => this.pacingChanged());
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         this.lastError = e.code === 'EADDRINUSE' ? `port ${this.config.port} is already in use` : e.code === 'EACCES' ? `no permission to listen on ${this.config.host}:${this.config.port}` : e.message;
@@ -226,6 +229,7 @@ export class CoreService {
   async close(graceMs = 10_000): Promise<void> {
     await this.stop(graceMs);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.pacingTimer) clearTimeout(this.pacingTimer);
     this.flushRecords();
     this.ledger.close();
     await this.log.close();
@@ -262,6 +266,16 @@ export class CoreService {
       await this.stop(5_000);
       await this.start().catch(() => undefined);
     }
+  }
+
+  /** Queue changes come in bursts (every admission): tell the UI at most every 250 ms. */
+  private pacingChanged(): void {
+    if (this.pacingTimer) return;
+    this.pacingTimer = setTimeout(() => {
+      this.pacingTimer = null;
+      if (this.proxy) this.bus.emit('proxy.status', this.status());
+    }, 250);
+    this.pacingTimer.unref();
   }
 
   private admit(): ApiError | null {

@@ -64,6 +64,7 @@ interface RawRow {
   stream: number; status: number; error_type: string | null; error_message: string | null; stop_reason: string | null;
   input_tokens: number; output_tokens: number; cached_tokens: number; cost_nusd: number | null; latency_ms: number;
   ttft_ms: number | null; tool_count: number; session_id: string | null;
+  queued_ms: number; retries: number; fallback_from: string | null; fallback_reason: string | null;
 }
 
 const int = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
@@ -89,6 +90,7 @@ function toRaw(e: LogEntry): RawRow {
     input_tokens: int(e.inputTokens), output_tokens: int(e.outputTokens), cached_tokens: int(e.cachedTokens),
     cost_nusd: usdToNano(e.costUsd ?? null), latency_ms: int(e.latencyMs), ttft_ms: intOrNull(e.ttftMs),
     tool_count: int(e.toolCount), session_id: str(e.sessionId) || null,
+    queued_ms: int(e.queuedMs), retries: int(e.retries), fallback_from: str(e.fallbackFrom), fallback_reason: str(e.fallbackReason),
   };
 }
 
@@ -99,6 +101,10 @@ function fromRaw(r: RawRow): LogEntry {
     stopReason: r.stop_reason, inputTokens: r.input_tokens, outputTokens: r.output_tokens, cachedTokens: r.cached_tokens,
     latencyMs: r.latency_ms, ttftMs: r.ttft_ms, toolCount: r.tool_count, sessionId: r.session_id,
     costUsd: r.cost_nusd === null ? null : r.cost_nusd / 1e9,
+    // Pacing facts only where pacing did something, so rows (and exports) of plain requests keep their old shape.
+    ...(r.queued_ms ? { queuedMs: r.queued_ms } : {}),
+    ...(r.retries ? { retries: r.retries } : {}),
+    ...(r.fallback_from ? { fallbackFrom: r.fallback_from, fallbackReason: r.fallback_reason } : {}),
   };
 }
 
@@ -112,9 +118,10 @@ const TOTALS_VALS = '1, @errors, @unpriced, @input_tokens, @output_tokens, @cach
 const SQL = {
   insert: `INSERT OR IGNORE INTO requests (id, started_at, path, client_model, mistral_model, stream, status, error_type,
     error_message, stop_reason, input_tokens, output_tokens, cached_tokens, cost_nusd, latency_ms, ttft_ms, tool_count,
-    session_id) VALUES (@id, @started_at, @path, @client_model, @mistral_model, @stream, @status, @error_type,
-    @error_message, @stop_reason, @input_tokens, @output_tokens, @cached_tokens, @cost_nusd, @latency_ms, @ttft_ms,
-    @tool_count, @session_id)`,
+    session_id, queued_ms, retries, fallback_from, fallback_reason) VALUES (@id, @started_at, @path, @client_model,
+    @mistral_model, @stream, @status, @error_type, @error_message, @stop_reason, @input_tokens, @output_tokens,
+    @cached_tokens, @cost_nusd, @latency_ms, @ttft_ms, @tool_count, @session_id, @queued_ms, @retries, @fallback_from,
+    @fallback_reason)`,
   aggDay: `INSERT INTO agg_day (day_start, day_end, day, mistral_model, client_model, ${TOTALS_COLS})
     VALUES (@day_start, @day_end, @day, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
   aggSlot: `INSERT INTO agg_slot (slot, mistral_model, client_model, ${TOTALS_COLS})

@@ -83,6 +83,15 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `);
   },
+  // 1 → 2: pacing — time queued under the rate limit, retries after a 429, and the fallback model story.
+  (db) => {
+    db.exec(`
+      ALTER TABLE requests ADD COLUMN queued_ms INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE requests ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE requests ADD COLUMN fallback_from TEXT;
+      ALTER TABLE requests ADD COLUMN fallback_reason TEXT;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
