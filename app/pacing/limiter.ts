@@ -32,6 +32,8 @@ const DEFAULT_RETRY_AFTER_MS = 1_000;
 
 export interface Ticket {
   readonly id: number;
+  /** When it was let through (epoch ms). */
+  readonly admittedAt: number;
   /** How long this request waited for this admission, ms. */
   readonly queuedMs: number;
   /** Its entry in the token window (updated when the real usage is known). */
@@ -66,6 +68,7 @@ export class Limiter {
   private effRps = Infinity;
   private successes = 0;
   private last429At = -Infinity;
+  private lastTightenAt = -Infinity;
   private learnedTpm: number | null = null;
   private learnedRemaining: number | null = null;
   private learnedAt: number | null = null;
@@ -150,7 +153,7 @@ export class Limiter {
    */
   acquire(tokens: number, opts: { signal: AbortSignal; deadline: number; retry?: boolean; ignoreBlock?: boolean }): Promise<Ticket> {
     const now = this.now();
-    if (!this.enabled) return Promise.resolve({ id: this.nextId++, queuedMs: 0, entry: null });
+    if (!this.enabled) return Promise.resolve({ id: this.nextId++, admittedAt: now, queuedMs: 0, entry: null });
     if (opts.signal.aborted) return Promise.reject(opts.signal.reason);
     return new Promise<Ticket>((resolve, reject) => {
       const onAbort = () => {
@@ -198,7 +201,7 @@ export class Limiter {
         this.totals.paced++;
         this.totals.waitMs += queuedMs;
       }
-      head.resolve({ id: head.id, queuedMs, entry });
+      head.resolve({ id: head.id, admittedAt: now, queuedMs, entry });
     }
     // Refuse, without keeping them waiting, the ones behind the head whose projected turn is past their deadline.
     if (this.queue.length > 1) {
@@ -268,7 +271,11 @@ export class Limiter {
       this.last429At = now;
       if (this.enabled) {
         this.blockedUntil = Math.max(this.blockedUntil, now + wait);
-        this.effRps = Number.isFinite(this.effRps) ? Math.max(MIN_RPS, this.effRps * TIGHTEN) : PRESET_LIMITS.free.rps;
+        // 429s for requests sent before the last tightening are the same burst's echo, not news: tighten once.
+        if (ticket.admittedAt > this.lastTightenAt) {
+          this.effRps = Number.isFinite(this.effRps) ? Math.max(MIN_RPS, this.effRps * TIGHTEN) : PRESET_LIMITS.free.rps;
+          this.lastTightenAt = now;
+        }
         this.successes = 0;
       }
     } else if (status >= 200 && status < 300) {
