@@ -225,3 +225,14 @@ describe('real Claude Code CLI → CCProxy → strict mock Mistral', () => {
     expect(new Set(strays)).toEqual(new Set([`POST /v1/messages (host ${new URL(stack.url).host})`]));
   });
 });
+
+describe('real Claude Code CLI against a Mistral that allows 1 request/s', () => {
+  it('completes the two-turn Bash round trip with no 429 visible to it (pacing: free)', { timeout: 90_000 }, async () => {
+    stack = await startStack({ CCPROXY_PACING: 'free' }, { mockOptions: { rateLimit: { rps: 1 } } });
+    stack.mock.setResponder(agent({ thinking: false }));
+    const run = await runClaude(stack);
+    // Every request reached Mistral once and succeeded (CLAUDE_CODE_MAX_RETRIES=0: a 429 would have failed the run).
+    expectBashRoundTrip(run, stack, stack.config.tiers.opus);
+    expect(stack.mock.rateLimited()).toBe(0);
+  });
+});
