@@ -183,7 +183,8 @@ export class Limiter {
     while (this.queue.length) {
       const head = this.queue[0];
       const at = this.earliest(head.tokens, now, head.ignoreBlock);
-      if (at > head.deadline) {
+      // A request that need not wait is never refused, however small the bound (0 = "never wait").
+      if (at > now && at > head.deadline) {
         this.queue.shift();
         this.refuse(head, at - now);
         continue;
@@ -210,7 +211,7 @@ export class Limiter {
       for (let i = this.queue.length - 1; i >= 1; i--) {
         const w = this.queue[i];
         const projected = headAt + i * step;
-        if (projected > w.deadline) {
+        if (projected > now && projected > w.deadline) {
           this.queue.splice(i, 1);
           this.refuse(w, projected - now);
         }

