@@ -113,6 +113,34 @@ describe('pacing to a 1 request/s workspace', () => {
   }, 30_000);
 });
 
+describe('a streaming client that waits', () => {
+  it('gets its headers and pings while it waits; the SDK streams every answer normally', async () => {
+    stack = await startStack({ CCPROXY_PACING: 'free' }, { pingIntervalMs: 400 });
+    const s = stack;
+    const client = new Anthropic({ baseURL: s.url, apiKey: 'x', maxRetries: 0, timeout: 20_000 });
+    const texts = await Promise.all(Array.from({ length: 3 }, (_, i) => client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 20, messages: [{ role: 'user', content: `s${i}` }] }).finalText()));
+    expect(texts).toEqual(['ok', 'ok', 'ok']);
+    // The last one waited about two seconds: long enough for pings before its answer.
+    expect(Math.max(...s.records.map((r) => r.queuedMs ?? 0))).toBeGreaterThan(1000);
+  }, 30_000);
+
+  it('a failure after the headers went out arrives as an SSE error event the SDK raises', async () => {
+    stack = await startStack({ CCPROXY_PACING: 'free' }, { pingIntervalMs: 300 });
+    const s = stack;
+    s.mock.setResponder((_req, i) => (i === 0 ? text('first') : errorReply(400, { object: 'error', message: 'Bad request: nope', type: 'invalid_request_error', param: null, code: null })));
+    const client = new Anthropic({ baseURL: s.url, apiKey: 'x', maxRetries: 0 });
+    const first = client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 20, messages: [{ role: 'user', content: 'a' }] });
+    const second = client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 20, messages: [{ role: 'user', content: 'b' }] }).finalMessage();
+    await first;
+    const err = await second.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    // Not an HTTP 400: the status line was already 200, so the error came in the stream.
+    expect(err).not.toBeInstanceOf(Anthropic.BadRequestError);
+    expect(String((err as Error).message)).toMatch(/nope/);
+    expect(s.records.find((r) => r.errorType === 'invalid_request_error')).toMatchObject({ stream: true });
+  }, 30_000);
+});
+
 describe('fallback models', () => {
   it('primary overloaded → the fallback answers; the response and the record name it', async () => {
     stack = await startStack({ CCPROXY_SONNET_FALLBACKS: 'mistral-medium-latest, ministral-8b-latest' });
