@@ -7,7 +7,7 @@ import type { Limiter, Ticket } from './limiter.js';
 //  1. before every attempt (the first included) the request waits for its turn in the limiter (bounded by the
 //     deadline; past it the limiter's 429 ends the call);
 //  2. every answer teaches the limiter (429 + Retry-After, x-ratelimitbysize-* headers); the client retries a
-//     429/503 after its Retry-After within the time left to the deadline, and the retry goes first in the queue;
+//     429/503 after its Retry-After within its own bounds, and the retry goes first in the queue;
 //  3. a 429 past the deadline, an overload (502/503/529) or a model Mistral does not serve moves on to the next
 //     fallback model, if any; otherwise the client's ready Anthropic error is the answer.
 
@@ -57,7 +57,6 @@ function classify(status: number | null, err: ApiError): FallbackReason | null {
 }
 
 export async function chatPaced<T extends { body: MistralRequest }>(o: PacedChatOptions<T>): Promise<PacedChat<T>> {
-  const now = o.now ?? Date.now;
   const { limiter, outcome } = o;
   let last: PacedChat<T> | null = null;
   for (let i = 0; i < o.models.length; i++) {
@@ -66,8 +65,7 @@ export async function chatPaced<T extends { body: MistralRequest }>(o: PacedChat
     let ticket: Ticket | null = null;
     const result = await o.client.chat(translation.body, {
       signal: o.signal,
-      // Retries after a 429 may wait as long as the request may still wait (off: the client's own bounds).
-      ...(limiter.enabled ? { retryBudgetMs: Math.max(0, o.deadline - now()) } : {}),
+      // Retries (429/503 after Retry-After) stay within the client's own count and time bounds: one retry policy.
       beforeAttempt: async ({ attempt }) => {
         ticket = await limiter.acquire(o.tokens, { signal: o.signal, deadline: o.deadline, retry: attempt > 1, ignoreBlock: i > 0 && attempt === 1 });
         outcome.queuedMs = (outcome.queuedMs ?? 0) + ticket.queuedMs;
