@@ -74,6 +74,12 @@ export function StatusHeader({ onNavigate }: { onNavigate: (action: NavigateActi
             <div className="state-text">
               <div className="state-line">
                 <strong className="health-label" data-health={h.code}>{h.label}</strong>
+                {s.pacing?.enabled && s.pacing.waiting > 0 && (
+                  // Requests held back to stay within Mistral's rate limit: they will go, they are not failing.
+                  <span className="pacing-pill" title={`Waiting for a turn within Mistral's rate limit (oldest ${Math.ceil(s.pacing.oldestWaitMs / 1000)} s)`}>
+                    Pacing: {s.pacing.waiting} waiting
+                  </span>
+                )}
                 {s.running && s.url && (
                   <span className="url-group">
                     <code className="url" title="Claude Code's ANTHROPIC_BASE_URL">{s.url}</code>
