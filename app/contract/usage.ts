@@ -20,6 +20,8 @@ export interface RequestFacts {
   ttftMs: number | null;
   toolCount: number;
   sessionId: string | null;
+  /** The Claude Code session's project: its working directory, or its first prompt; null without a session. */
+  project?: string | null;
   /** Time spent waiting for a turn under the rate limit (queue and Retry-After), ms. */
   queuedMs?: number;
   /** Upstream attempts the proxy repeated after a 429 (invisible to the client). */
@@ -54,7 +56,13 @@ export interface UsageTotals {
 export interface DayBucket extends UsageTotals { day: string }
 export interface ModelBucket extends UsageTotals { model: string }
 export interface LatencyStats { p50: number | null; p90: number | null; p99: number | null; ttftP50: number | null; ttftP90: number | null }
-export interface SessionBucket extends UsageTotals { sessionId: string; firstAt: number; lastAt: number }
+export interface SessionBucket extends UsageTotals {
+  sessionId: string;
+  firstAt: number;
+  lastAt: number;
+  /** Its project (working directory, or first prompt) as its first request stated it; null when unknown. */
+  project: string | null;
+}
 
 export interface UsageReport {
   range: TimeRange;

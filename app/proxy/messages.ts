@@ -6,6 +6,7 @@ import type { ProxyConfig } from '../config.js';
 import type { AnthropicRequest } from '../translate/anthropic-types.js';
 import { ApiError } from '../translate/errors.js';
 import { resolveModel } from '../translate/models.js';
+import { sessionProject } from '../translate/session-project.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
 import type { TokenCalibration } from '../translate/token-calibration.js';
 import { anthropicToMistral } from '../translate/request.js';
@@ -80,6 +81,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   rec.stream = req.stream === true;
   const sessionId = sessionIdOf(ctx, req);
   rec.sessionId = sessionId ?? null;
+  if (sessionId) rec.project = sessionProject(req);
   const model = resolveModel(req.model, cfg.tiers, cfg.defaultModel);
   rec.mistralModel = model;
   deps.onStarted?.(rec);

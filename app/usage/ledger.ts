@@ -65,6 +65,8 @@ interface RawRow {
   input_tokens: number; output_tokens: number; cached_tokens: number; cost_nusd: number | null; latency_ms: number;
   ttft_ms: number | null; tool_count: number; session_id: string | null;
   queued_ms: number; retries: number; fallback_from: string | null; fallback_reason: string | null;
+  /** Not a column of `requests`: goes to session_names (the first one stated for a session wins). */
+  project: string | null;
 }
 
 const int = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);
@@ -91,6 +93,7 @@ function toRaw(e: LogEntry): RawRow {
     cost_nusd: usdToNano(e.costUsd ?? null), latency_ms: int(e.latencyMs), ttft_ms: intOrNull(e.ttftMs),
     tool_count: int(e.toolCount), session_id: str(e.sessionId) || null,
     queued_ms: int(e.queuedMs), retries: int(e.retries), fallback_from: str(e.fallbackFrom), fallback_reason: str(e.fallbackReason),
+    project: str(e.project)?.slice(0, 400) || null,
   };
 }
 
@@ -127,6 +130,7 @@ const SQL = {
   aggSlot: `INSERT INTO agg_slot (slot, mistral_model, client_model, ${TOTALS_COLS})
     VALUES (@slot, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
   histDay: `INSERT INTO hist_day (day_start, day_end, bucket, n) VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+  sessName: `INSERT OR IGNORE INTO session_names (session_id, project) VALUES (?, ?)`,
   histSlot: `INSERT INTO hist_slot (slot, bucket, n) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
   sessDay: `INSERT INTO sess_day (day_start, day_end, session_id, ${TOTALS_COLS}, first_at, last_at)
     VALUES (@day_start, @day_end, @session_id, ${TOTALS_VALS}, @started_at, @started_at) ${TOTALS_UPSERT},
@@ -397,6 +401,7 @@ export class UsageLedger {
       const s = { session_id: row.session_id, started_at: at, ...totals };
       this.stmt.sessDay.run({ day_start: day.start, day_end: day.end, ...s });
       this.stmt.sessSlot.run({ slot, ...s });
+      if (row.project) this.stmt.sessName.run(row.session_id, row.project);
     }
     return true;
   }

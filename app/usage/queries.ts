@@ -147,11 +147,13 @@ export class UsageQueries {
   private readonly agg: Database.Statement;
   private readonly hist: Database.Statement;
   private readonly sess: Database.Statement;
+  private readonly sessName: Database.Statement;
 
   constructor(db: Db) {
     this.agg = db.prepare(AGG_SQL);
     this.hist = db.prepare(HIST_SQL).raw(true);
     this.sess = db.prepare(SESS_SQL);
+    this.sessName = db.prepare('SELECT project FROM session_names WHERE session_id = ?').pluck();
   }
 
   /** Totals only (one query): used to seed budgets and by callers that need a single number. */
@@ -177,7 +179,8 @@ export class UsageQueries {
     return rows.map((r) => {
       const acc = new Acc();
       acc.add(r);
-      return { ...acc.totals(), sessionId: r.session_id, firstAt: r.first_at, lastAt: r.last_at };
+      const project = (this.sessName.get(r.session_id) as string | undefined) ?? null;
+      return { ...acc.totals(), sessionId: r.session_id, firstAt: r.first_at, lastAt: r.last_at, project };
     });
   }
 

@@ -92,6 +92,10 @@ export const MIGRATIONS: ReadonlyArray<(db: Db) => void> = [
       ALTER TABLE requests ADD COLUMN fallback_reason TEXT;
     `);
   },
+  // 2 → 3: a session's project (working directory or first prompt), kept once per session for the dashboard.
+  (db) => {
+    db.exec(`CREATE TABLE session_names (session_id TEXT PRIMARY KEY, project TEXT NOT NULL) WITHOUT ROWID;`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

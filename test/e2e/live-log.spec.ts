@@ -149,10 +149,14 @@ test('at 980 px every column fits; filters, pause and the detail drawer (click o
 
 test('a session on the dashboard opens the log filtered to it', async ({ page, stack, mock, openApp }) => {
   mock.enqueue(text('a'), text('b'), text('c'));
-  await proxied(stack, {}, { 'x-claude-code-session-id': 'sess-one-aaaa' });
+  await proxied(stack, { system: 'You are Claude Code.\nWorking directory: /home/dev/shop-api\n' }, { 'x-claude-code-session-id': 'sess-one-aaaa' });
   await proxied(stack, {}, { 'x-claude-code-session-id': 'sess-two-bbbb' });
   await proxied(stack, {}, { 'x-claude-code-session-id': 'sess-two-bbbb' });
   await openApp('dashboard');
+  // Named by its project (the working directory's folder), the other by its first prompt.
+  const top = page.getByRole('table', { name: 'Top sessions' });
+  await expect(top.getByRole('button', { name: /sess-one-aaaa/ })).toHaveText('shop-api');
+  await expect(top.getByRole('button', { name: /sess-two-bbbb/ })).toHaveText('hello');
   await page.getByRole('button', { name: 'Open the log for session sess-one-aaaa' }).click();
   await expect(page.getByRole('tab', { name: /Live log/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('combobox', { name: 'Session' })).toHaveValue('sess-one-aaaa');

@@ -54,7 +54,7 @@ export function oracleReport(all: LogEntry[], range: TimeRange, topN = 10) {
   const ttft = ok.filter((e) => e.ttftMs !== null).map((e) => e.ttftMs as number);
   const sessions = [...group(list.filter((e) => e.sessionId), (e) => e.sessionId as string).entries()]
     .map(([sessionId, l]) => ({
-      ...totals(l), sessionId, firstAt: Math.min(...l.map((e) => e.startedAt)), lastAt: Math.max(...l.map((e) => e.startedAt)),
+      ...totals(l), sessionId, firstAt: Math.min(...l.map((e) => e.startedAt)), lastAt: Math.max(...l.map((e) => e.startedAt)), project: null,
     }))
     .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0))
     .slice(0, topN);

@@ -60,6 +60,16 @@ export function Latency({ latency }: { latency: LatencyStats }) {
   );
 }
 
+/** A session by its project: the working directory's last folder (or the first prompt), else a short id. */
+export function sessionLabel(s: Pick<SessionBucket, 'sessionId' | 'project'>): string {
+  if (s.project) {
+    const isPath = /^(\/|[A-Za-z]:[\\/]|~)/.test(s.project);
+    const name = isPath ? s.project.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || s.project : s.project;
+    return name.length > 40 ? `${name.slice(0, 39)}…` : name;
+  }
+  return s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId;
+}
+
 export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionBucket[]; currency: CurrencyInfo; onOpen?: (sessionId: string) => void }) {
   return (
     <table className="compact-table">
@@ -76,12 +86,12 @@ export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionB
       <tbody>
         {sessions.map((s) => (
           <tr key={s.sessionId}>
-            <td className="mono" title={s.sessionId}>
+            <td className={s.project ? 'session-name' : 'mono'} title={s.project ? `${s.project}\nsession ${s.sessionId}` : s.sessionId}>
               {onOpen ? (
-                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={`Open the log for session ${s.sessionId}`}>
-                  {s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={`Open the log for session ${s.sessionId}${s.project ? ` (${sessionLabel(s)})` : ''}`}>
+                  {sessionLabel(s)}
                 </button>
-              ) : s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId}
+              ) : sessionLabel(s)}
             </td>
             <td className="narrow-hide">{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
             <td className="num">{int(s.requests)}</td>
