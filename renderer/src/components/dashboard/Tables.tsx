@@ -88,7 +88,7 @@ export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionB
           <tr key={s.sessionId}>
             <td className={s.project ? 'session-name' : 'mono'} title={s.project ? `${s.project}\nsession ${s.sessionId}` : s.sessionId}>
               {onOpen ? (
-                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={`Open the log for session ${s.sessionId}${s.project ? ` (${sessionLabel(s)})` : ''}`}>
+                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={s.project ? `${sessionLabel(s)}: open the log for session ${s.sessionId}` : `Open the log for session ${s.sessionId}`}>
                   {sessionLabel(s)}
                 </button>
               ) : sessionLabel(s)}
