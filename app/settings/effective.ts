@@ -54,6 +54,7 @@ export interface Resolved {
   sources: Record<keyof Settings, SettingSource>;
 }
 
+const TIERS = ['haiku', 'sonnet', 'opus'] as const;
 const RANK: Record<SettingSource, number> = { default: 0, stored: 1, env: 2 };
 const strongest = (a: SettingSource, b: SettingSource): SettingSource => (RANK[a] >= RANK[b] ? a : b);
 
@@ -89,48 +90,35 @@ export function resolveSettings(stored: StoredSettings, env: Env, opts: ResolveO
   scalar('port', (c) => c.port);
   scalar('host', (c) => c.host);
 
-  for (const tier of ['haiku', 'sonnet', 'opus'] as const) {
-    const e = fromEnv(TIER_ENV[tier], (c) => c.tiers[tier]);
-    const s = stored.tiers?.[tier];
-    if (e !== undefined) {
-      settings.tiers[tier] = e;
-      sources.tiers = 'env';
-    } else if (s !== undefined) {
-      settings.tiers[tier] = s;
-      sources.tiers = strongest(sources.tiers, 'stored');
-    } else if (tier === 'sonnet') {
-      settings.tiers.sonnet = settings.defaultModel;
-    }
-  }
-
-  // Pacing and fallbacks: per field, env (CCPROXY_PACING*, CCPROXY_<TIER>_FALLBACKS) > stored > default.
-  const pacingPick: Record<keyof Settings['pacing'], (c: ReturnType<typeof configFromEnv>) => string | number> = {
-    preset: (c) => c.pacing.preset,
-    rps: (c) => c.pacing.rps,
-    tpm: (c) => c.pacing.tpm,
-    maxWaitS: (c) => c.pacing.maxWaitMs / 1000,
+  // One field of a grouped setting (tiers, pacing, fallbacks): env > stored > default per field; the group's source
+  // is the strongest of its fields'. Returns whether env or the store set it.
+  const grouped = <G extends 'tiers' | 'pacing' | 'fallbacks', F extends keyof Settings[G]>(
+    group: G,
+    field: F,
+    envName: string,
+    pick: (c: ReturnType<typeof configFromEnv>) => Settings[G][F],
+    storedValue: Settings[G][F] | undefined,
+  ): boolean => {
+    const e = fromEnv(envName, pick);
+    const value = e !== undefined ? e : storedValue;
+    if (value === undefined) return false;
+    settings[group][field] = value;
+    sources[group] = strongest(sources[group], e !== undefined ? 'env' : 'stored');
+    return true;
   };
-  for (const field of ['preset', 'rps', 'tpm', 'maxWaitS'] as const) {
-    const e = fromEnv(PACING_ENV[field], pacingPick[field]);
-    const s = stored.pacing?.[field];
-    if (e !== undefined) {
-      (settings.pacing as unknown as Record<string, unknown>)[field] = e;
-      sources.pacing = 'env';
-    } else if (s !== undefined) {
-      (settings.pacing as unknown as Record<string, unknown>)[field] = s;
-      sources.pacing = strongest(sources.pacing, 'stored');
-    }
+
+  for (const tier of TIERS) {
+    const set = grouped('tiers', tier, TIER_ENV[tier], (c) => c.tiers[tier], stored.tiers?.[tier]);
+    // The Sonnet tier follows the default model unless something pins it.
+    if (!set && tier === 'sonnet') settings.tiers.sonnet = settings.defaultModel;
   }
-  for (const tier of ['haiku', 'sonnet', 'opus'] as const) {
-    const e = fromEnv(FALLBACK_ENV[tier], (c) => c.fallbacks[tier]);
-    const s = stored.fallbacks?.[tier];
-    if (e !== undefined) {
-      settings.fallbacks[tier] = e;
-      sources.fallbacks = 'env';
-    } else if (s !== undefined) {
-      settings.fallbacks[tier] = [...s];
-      sources.fallbacks = strongest(sources.fallbacks, 'stored');
-    }
+  grouped('pacing', 'preset', PACING_ENV.preset, (c) => c.pacing.preset, stored.pacing?.preset);
+  grouped('pacing', 'rps', PACING_ENV.rps, (c) => c.pacing.rps, stored.pacing?.rps);
+  grouped('pacing', 'tpm', PACING_ENV.tpm, (c) => c.pacing.tpm, stored.pacing?.tpm);
+  grouped('pacing', 'maxWaitS', PACING_ENV.maxWaitS, (c) => c.pacing.maxWaitMs / 1000, stored.pacing?.maxWaitS);
+  for (const tier of TIERS) {
+    const list = stored.fallbacks?.[tier];
+    grouped('fallbacks', tier, FALLBACK_ENV[tier], (c) => c.fallbacks[tier], list && [...list]);
   }
 
   if (stored.budgets) {
