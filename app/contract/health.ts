@@ -34,6 +34,8 @@ export interface HealthFacts {
   listenError: string | null;
   settingsError: string | null;
   keySet: boolean;
+  /** Why a stored key cannot be used (it could not be decrypted, or the OS secret storage is gone); null otherwise. */
+  keyError?: string | null;
   /** The latest key test (run when a key is saved or on demand); null when none ran for the current key. */
   keyTest: (KeyTestResult & { at: number }) | null;
   upstream: UpstreamOutcome | null;
@@ -61,6 +63,8 @@ function latestEvidence(f: HealthFacts): { kind: 'ok' | 'auth' | 'unreachable' |
 export function deriveHealth(f: HealthFacts): Health {
   if (f.settingsError) return h('settings_error', 'Settings need attention', f.settingsError, 'open_settings', 'Open settings');
   if (!f.running) return h('stopped', 'Proxy stopped', f.listenError ? `The proxy is not listening: ${f.listenError}.` : 'The proxy is not listening, so Claude Code cannot reach it.', 'start_proxy', 'Start proxy');
+  // A key is stored but unusable: not "no key" — say what happened to it and that entering it again fixes it.
+  if (!f.keySet && f.keyError) return h('needs_key', 'Stored key unreadable', f.keyError, 'add_key', 'Re-enter key');
   if (!f.keySet) return h('needs_key', 'Needs key', 'No Mistral API key is set; every request is refused until you add one.', 'add_key', 'Add API key');
   if (f.budgetRefusing) {
     const what = f.budgetRefusing.period === 'day' ? 'daily' : 'monthly';

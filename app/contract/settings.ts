@@ -62,13 +62,18 @@ export interface SettingsView {
   apiKey: { set: boolean; last4: string | null; source: SettingSource; encrypted: boolean };
   /** Where each top-level setting's effective value comes from (env var > stored > default). */
   sources: Record<keyof Settings, SettingSource>;
+  /** Per Claude tier, where its model comes from; the Sonnet tier's 'default' means it follows defaultModel. */
+  tierSources: Record<keyof TierModels, SettingSource>;
   /** Set when the settings file was unreadable and has been moved aside. */
   recoveredFrom: string | null;
 }
 
-/** A partial update; `apiKey: null` removes the stored key. */
+/**
+ * A partial update; `apiKey: null` removes the stored key; a tier set to null drops its saved model (back to the
+ * default: for the Sonnet tier, following the default model again).
+ */
 export type SettingsPatch = Partial<Omit<Settings, 'tiers' | 'budgets' | 'pacing' | 'fallbacks'>> & {
-  tiers?: Partial<TierModels>;
+  tiers?: { [T in keyof TierModels]?: string | null };
   budgets?: Partial<Budgets>;
   pacing?: Partial<PacingSettings>;
   fallbacks?: Partial<FallbackModelLists>;

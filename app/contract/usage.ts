@@ -64,6 +64,18 @@ export interface SessionBucket extends UsageTotals {
   project: string | null;
 }
 
+/** What pacing did for the requests in a range (from the ledger's pacing columns). */
+export interface PacingUsage {
+  /** Requests that waited for their turn under the rate limit instead of drawing a 429 from Mistral. */
+  paced: number;
+  /** Total time those requests waited (queue and Retry-After), ms. */
+  waitMs: number;
+  /** Upstream attempts the proxy repeated after a 429 (the client never saw those 429s). */
+  retries: number;
+  /** Requests answered by a fallback model. */
+  fallbacks: number;
+}
+
 export interface UsageReport {
   range: TimeRange;
   totals: UsageTotals;
@@ -73,6 +85,9 @@ export interface UsageReport {
   latency: LatencyStats;
   errorRate: number;
   topSessions: SessionBucket[];
+  /** The most recent Claude Code session (whatever the range), with its totals over all kept records; null if none. */
+  currentSession: SessionBucket | null;
+  pacing: PacingUsage;
   currency: Currency;
   eurPerUsd: number;
 }

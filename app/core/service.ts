@@ -98,6 +98,7 @@ export class CoreService {
         listenError: this.proxy ? null : this.lastError,
         settingsError: this.configError,
         keySet: this.config.apiKey !== '',
+        keyError: this.keyError,
         budgetRefusing: ((c) => (c.refuse ? c.over : null))(this.budget.check()),
       }),
       () => opts.settings.testKey(),
@@ -122,7 +123,8 @@ export class CoreService {
     } catch (err) {
       if (!(err instanceof ConfigError) || !this.opts.allowMissingKey || !/API key/i.test(err.message)) throw err;
       // A key that is stored but unreadable is not "no key": requests and the status say what happened to it.
-      this.keyError = /decrypt/i.test(err.message) ? err.message : null;
+      // (Both "could not be decrypted" and "encrypted, but the OS secret storage is not available" name the stored key.)
+      this.keyError = /stored API key/i.test(err.message) ? err.message : null;
       return { ...this.opts.settings.toProxyConfig({ ...this.opts.settings.env, MISTRAL_API_KEY: 'missing' }), apiKey: '' };
     }
   }

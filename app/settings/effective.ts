@@ -52,6 +52,8 @@ export interface ResolveOptions {
 export interface Resolved {
   settings: Settings;
   sources: Record<keyof Settings, SettingSource>;
+  /** Per tier; the Sonnet tier's 'default' means it follows the default model. */
+  tierSources: Record<keyof TierModels, SettingSource>;
 }
 
 const TIERS = ['haiku', 'sonnet', 'opus'] as const;
@@ -91,26 +93,28 @@ export function resolveSettings(stored: StoredSettings, env: Env, opts: ResolveO
   scalar('host', (c) => c.host);
 
   // One field of a grouped setting (tiers, pacing, fallbacks): env > stored > default per field; the group's source
-  // is the strongest of its fields'. Returns whether env or the store set it.
+  // is the strongest of its fields'. Returns where the field's value came from ('default': neither set it).
   const grouped = <G extends 'tiers' | 'pacing' | 'fallbacks', F extends keyof Settings[G]>(
     group: G,
     field: F,
     envName: string,
     pick: (c: ReturnType<typeof configFromEnv>) => Settings[G][F],
     storedValue: Settings[G][F] | undefined,
-  ): boolean => {
+  ): SettingSource => {
     const e = fromEnv(envName, pick);
     const value = e !== undefined ? e : storedValue;
-    if (value === undefined) return false;
+    if (value === undefined) return 'default';
+    const source = e !== undefined ? 'env' : 'stored';
     settings[group][field] = value;
-    sources[group] = strongest(sources[group], e !== undefined ? 'env' : 'stored');
-    return true;
+    sources[group] = strongest(sources[group], source);
+    return source;
   };
 
+  const tierSources = {} as Record<keyof TierModels, SettingSource>;
   for (const tier of TIERS) {
-    const set = grouped('tiers', tier, TIER_ENV[tier], (c) => c.tiers[tier], stored.tiers?.[tier]);
+    tierSources[tier] = grouped('tiers', tier, TIER_ENV[tier], (c) => c.tiers[tier], stored.tiers?.[tier]);
     // The Sonnet tier follows the default model unless something pins it.
-    if (!set && tier === 'sonnet') settings.tiers.sonnet = settings.defaultModel;
+    if (tierSources[tier] === 'default' && tier === 'sonnet') settings.tiers.sonnet = settings.defaultModel;
   }
   grouped('pacing', 'preset', PACING_ENV.preset, (c) => c.pacing.preset, stored.pacing?.preset);
   grouped('pacing', 'rps', PACING_ENV.rps, (c) => c.pacing.rps, stored.pacing?.rps);
@@ -135,5 +139,5 @@ export function resolveSettings(stored: StoredSettings, env: Env, opts: ResolveO
       sources[key] = 'stored';
     }
   }
-  return { settings, sources };
+  return { settings, sources, tierSources };
 }

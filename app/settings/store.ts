@@ -167,7 +167,7 @@ export class SettingsStore {
 
   /** What the UI shows; never the key. Never throws for a bad env value (it is ignored here; toProxyConfig reports it). */
   view(env: Env = this.env): SettingsView {
-    const { settings, sources } = resolveSettings(this.stored, env, { lenient: true });
+    const { settings, sources, tierSources } = resolveSettings(this.stored, env, { lenient: true });
     const envKey = envValue(env, API_KEY_ENV);
     const rec = keyRecord(this.stored.apiKey);
     const apiKey: SettingsView['apiKey'] = envKey !== undefined
@@ -175,7 +175,7 @@ export class SettingsStore {
       : rec
         ? { set: true, last4: rec.last4 ?? (rec.encrypted ? null : rec.value.slice(-4)), source: 'stored', encrypted: rec.encrypted }
         : { set: false, last4: null, source: 'default', encrypted: false };
-    return { settings, apiKey, sources, recoveredFrom: this.recoveredFrom };
+    return { settings, apiKey, sources, tierSources, recoveredFrom: this.recoveredFrom };
   }
 
   /**
@@ -210,7 +210,8 @@ export class SettingsStore {
   /**
    * Validates the whole patch first (SettingsValidationError listing every problem; nothing stored), then stores
    * it. A field equal to its current effective value is not stored, so a form that sends back every field does not
-   * pin env values or defaults (nor tiers.sonnet, which keeps following defaultModel). `apiKey: null` removes the
+   * pin env values or defaults (nor tiers.sonnet, which keeps following defaultModel). A tier set to null drops its
+   * saved model (tiers.sonnet: null makes the Sonnet tier follow defaultModel again). `apiKey: null` removes the
    * stored key; a new key is sealed with the cipher, or stored plaintext in the 0600 file without one.
    * Listeners get the new view.
    */
@@ -221,9 +222,18 @@ export class SettingsStore {
     for (const [key, value] of Object.entries(valid.settings) as [keyof Settings, unknown][]) {
       if (key === 'tiers' || key === 'budgets' || key === 'pacing' || key === 'fallbacks') {
         const next: Record<string, unknown> = { ...(this.stored[key] ?? {}) };
+        const now = current[key] as unknown as Record<string, unknown>;
         let changed = false;
         for (const [leaf, v] of Object.entries(value as Record<string, unknown>)) {
-          if (isDeepStrictEqual(v, (current[key] as unknown as Record<string, unknown>)[leaf])) continue;
+          // null (tiers only, see validate.ts): forget the saved value, so the default applies again.
+          if (v === null) {
+            if (leaf in next) {
+              delete next[leaf];
+              changed = true;
+            }
+            continue;
+          }
+          if (isDeepStrictEqual(v, now[leaf])) continue;
           next[leaf] = v;
           changed = true;
         }

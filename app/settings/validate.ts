@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.js';
-import type { Budgets, PriceOverride, TierModels } from '../contract/settings.js';
+import type { Budgets, PriceOverride } from '../contract/settings.js';
 import { MAX_FALLBACKS, MAX_WAIT_S, PACING_PRESETS, RPS_RANGE, TPM_RANGE, type PacingPreset } from '../pacing/presets.js';
 import { SETTING_KEYS, type StoredSettings } from './schema.js';
 
@@ -79,6 +79,9 @@ const checkModelList: Check<string[]> = (v) => {
   return ok(out);
 };
 
+/** A tier's model, or null in a patch: drop the saved one (the file never holds null: the schema refuses it). */
+const tierModel: Check<string | null> = (v) => (v === null ? ok(null) : checkModel(v));
+
 const checkCurrency: Check<'USD' | 'EUR'> = (v) => (v === 'USD' || v === 'EUR' ? ok(v) : bad(`must be "USD" or "EUR" (got ${show(v)})`));
 
 /** Validates the key without ever quoting it. Surrounding whitespace (a pasted newline) is trimmed. */
@@ -157,7 +160,7 @@ function checkSettings(input: Record<string, unknown>, problems: Problems): Stor
       case 'currency': set('currency', run(problems, key, checkCurrency, v)); break;
       case 'eurPerUsd': set('eurPerUsd', run(problems, key, checkRate, v)); break;
       case 'pricingOverrides': set('pricingOverrides', pricing(problems, v)); break;
-      case 'tiers': set('tiers', sub(problems, key, v, { haiku: checkModel, sonnet: checkModel, opus: checkModel }) as Partial<TierModels> | undefined); break;
+      case 'tiers': set('tiers', sub(problems, key, v, { haiku: tierModel, sonnet: tierModel, opus: tierModel }) as StoredSettings['tiers']); break;
       case 'pacing':
         set('pacing', sub<string, string | number>(problems, key, v, {
           preset: checkPreset,

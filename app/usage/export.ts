@@ -6,7 +6,7 @@ import type { LogEntry } from '../contract/usage.js';
 export const CSV_COLUMNS = [
   'id', 'started_at', 'path', 'client_model', 'mistral_model', 'stream', 'status', 'error_type', 'error_message',
   'stop_reason', 'input_tokens', 'output_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttft_ms', 'tool_count',
-  'session_id',
+  'session_id', 'project', 'queued_ms', 'retries', 'fallback_from', 'fallback_reason',
 ] as const;
 
 export function csvField(value: string | number | boolean | null | undefined): string {
@@ -20,7 +20,7 @@ export function csvLine(e: LogEntry, costText: string): string {
   return [
     e.id, new Date(e.startedAt).toISOString(), e.path, e.clientModel, e.mistralModel, e.stream, e.status, e.errorType,
     e.errorMessage, e.stopReason, e.inputTokens, e.outputTokens, e.cachedTokens, costText, e.latencyMs, e.ttftMs,
-    e.toolCount, e.sessionId,
+    e.toolCount, e.sessionId, e.project, e.queuedMs ?? 0, e.retries ?? 0, e.fallbackFrom, e.fallbackReason,
   ].map((v, i) => (i === 13 ? v as string : csvField(v as string | number | boolean | null))).join(',') + '\r\n';
 }
 

@@ -108,8 +108,13 @@ function fromRaw(r: RawRow): LogEntry {
     ...(r.queued_ms ? { queuedMs: r.queued_ms } : {}),
     ...(r.retries ? { retries: r.retries } : {}),
     ...(r.fallback_from ? { fallbackFrom: r.fallback_from, fallbackReason: r.fallback_reason } : {}),
+    // Read back through a join with session_names (READ_COLS), as the live log carries it.
+    ...(r.session_id && r.project ? { project: r.project } : {}),
   };
 }
+
+/** A request row with its session's project, for every read that returns LogEntry. */
+const READ_COLS = 'r.*, n.project AS project FROM requests r LEFT JOIN session_names n ON n.session_id = r.session_id';
 
 const TOTALS_UPSERT = `ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
   unpriced = unpriced + excluded.unpriced, input_tokens = input_tokens + excluded.input_tokens,
@@ -440,7 +445,7 @@ export class UsageLedger {
   /** The latest `limit` records, newest first. */
   recent(limit = 100): LogEntry[] {
     this.flush();
-    const rows = this.db.prepare('SELECT * FROM requests ORDER BY started_at DESC, seq DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as RawRow[];
+    const rows = this.db.prepare(`SELECT ${READ_COLS} ORDER BY r.started_at DESC, r.seq DESC LIMIT ?`).all(Math.max(0, Math.floor(limit))) as RawRow[];
     return rows.map(fromRaw);
   }
 
@@ -451,7 +456,7 @@ export class UsageLedger {
   }
 
   private rangeStmt(): Database.Statement {
-    return this.db.prepare('SELECT * FROM requests WHERE started_at >= ? AND started_at < ? ORDER BY started_at, seq');
+    return this.db.prepare(`SELECT ${READ_COLS} WHERE r.started_at >= ? AND r.started_at < ? ORDER BY r.started_at, r.seq`);
   }
 
   /** RFC 4180 CSV with a header row; ISO 8601 UTC times; cost as exact decimal USD (empty = unpriced). */

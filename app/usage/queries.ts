@@ -6,14 +6,17 @@
 //   • the < 15-minute remainders at both ends    → raw `requests`  (≤ 4 short index range scans)
 // The pieces are disjoint and cover the range exactly, so custom ranges that do not align to days are exact too.
 // Every statement is prepared once; each report runs three queries (totals by day×model, latency histogram,
-// top sessions) whose cost depends on the number of days and slots, not on the number of requests.
+// top sessions) whose cost depends on the number of days and slots, not on the number of requests, plus the current
+// session (one index step and one session's day rows) and the pacing sums (a partial index holding only the rows
+// pacing touched, so their cost follows the number of paced requests).
 
 import type Database from 'better-sqlite3';
 import type { Currency } from '../contract/settings.js';
 import type {
-  DayBucket, LatencyStats, ModelBucket, SessionBucket, TimeRange, UsageReport, UsageTotals,
+  DayBucket, LatencyStats, ModelBucket, PacingUsage, SessionBucket, TimeRange, UsageReport, UsageTotals,
 } from '../contract/usage.js';
 import { percentileOf, TTFT_OFFSET } from './histogram.js';
+import { PACED_ROWS } from './schema.js';
 import { ceilLocalDay, ceilSlot, localDayKey, localDaysIn, slotOf, startOfLocalDay } from './time.js';
 
 type Db = Database.Database;
@@ -111,6 +114,19 @@ SELECT session_id, ${SUMS}, MIN(first_at) first_at, MAX(last_at) last_at FROM (
     WHERE ${rawWhere(r)} AND session_id IS NOT NULL AND session_id <> ''`).join('\n  ')}
 ) GROUP BY session_id ORDER BY cost_nusd DESC, requests DESC, session_id LIMIT @limit`;
 
+// Pacing facts live only in the raw rows (no rollup); the WHERE repeats the partial index's condition (schema v4)
+// so SQLite reads only the rows pacing touched.
+const PACING_SQL = `SELECT coalesce(SUM(queued_ms > 0), 0) paced, coalesce(SUM(queued_ms), 0) wait_ms,
+  coalesce(SUM(retries), 0) retries, coalesce(SUM(fallback_from IS NOT NULL), 0) fallbacks
+  FROM requests WHERE started_at >= ? AND started_at < ? AND ${PACED_ROWS}`;
+
+// The newest request that names a session (walks the started_at index backwards), then that session's totals from
+// its per-day rollup, which every insert feeds, so they cover every kept record of the session.
+const LATEST_SESSION_SQL = `SELECT session_id FROM requests WHERE session_id IS NOT NULL AND session_id <> ''
+  ORDER BY started_at DESC, seq DESC LIMIT 1`;
+const SESSION_TOTALS_SQL = `SELECT session_id, ${SUMS}, MIN(first_at) first_at, MAX(last_at) last_at FROM sess_day
+  WHERE session_id = ? GROUP BY session_id`;
+
 interface TotalsRow {
   requests: number; errors: number; unpriced: number; input_tokens: number; output_tokens: number;
   cached_tokens: number; cost_nusd: number;
@@ -148,8 +164,14 @@ export class UsageQueries {
   private readonly hist: Database.Statement;
   private readonly sess: Database.Statement;
   private readonly sessName: Database.Statement;
+  private readonly pacingStmt: Database.Statement;
+  private readonly latestSession: Database.Statement;
+  private readonly sessionTotals: Database.Statement;
 
   constructor(db: Db) {
+    this.pacingStmt = db.prepare(PACING_SQL);
+    this.latestSession = db.prepare(LATEST_SESSION_SQL).pluck();
+    this.sessionTotals = db.prepare(SESSION_TOTALS_SQL);
     this.agg = db.prepare(AGG_SQL);
     this.hist = db.prepare(HIST_SQL).raw(true);
     this.sess = db.prepare(SESS_SQL);
@@ -176,12 +198,28 @@ export class UsageQueries {
 
   topSessions(range: TimeRange, limit = 10): SessionBucket[] {
     const rows = this.sess.all({ ...planRange(range), limit: Math.max(0, Math.floor(limit)) }) as SessRow[];
-    return rows.map((r) => {
-      const acc = new Acc();
-      acc.add(r);
-      const project = (this.sessName.get(r.session_id) as string | undefined) ?? null;
-      return { ...acc.totals(), sessionId: r.session_id, firstAt: r.first_at, lastAt: r.last_at, project };
-    });
+    return rows.map((r) => this.sessionBucket(r));
+  }
+
+  private sessionBucket(r: SessRow): SessionBucket {
+    const acc = new Acc();
+    acc.add(r);
+    const project = (this.sessName.get(r.session_id) as string | undefined) ?? null;
+    return { ...acc.totals(), sessionId: r.session_id, firstAt: r.first_at, lastAt: r.last_at, project };
+  }
+
+  /** The most recent Claude Code session and its totals over every kept record; null when no request named one. */
+  currentSession(): SessionBucket | null {
+    const id = this.latestSession.get() as string | undefined;
+    if (!id) return null;
+    const row = this.sessionTotals.get(id) as SessRow | undefined;
+    return row ? this.sessionBucket(row) : null;
+  }
+
+  /** What pacing did in the range: requests that waited instead of drawing a 429, the time waited, retries, fallbacks. */
+  pacing(range: TimeRange): PacingUsage {
+    const r = this.pacingStmt.get(range.from, range.to) as { paced: number; wait_ms: number; retries: number; fallbacks: number };
+    return { paced: r.paced, waitMs: r.wait_ms, retries: r.retries, fallbacks: r.fallbacks };
   }
 
   report(range: TimeRange, opts: ReportOptions = {}): UsageReport {
@@ -217,6 +255,8 @@ export class UsageQueries {
       latency: this.latency(range),
       errorRate: totals.requests > 0 ? totals.errors / totals.requests : 0,
       topSessions: this.topSessions(range, opts.topSessions ?? 10),
+      currentSession: this.currentSession(),
+      pacing: this.pacing(range),
       currency: opts.currency ?? 'USD',
       eurPerUsd: opts.eurPerUsd ?? 1,
     };

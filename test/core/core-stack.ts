@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CoreApi, EventName } from '../../app/contract/api.js';
 import { createHttpCoreApi } from '../../app/contract/http-client.js';
 import { CoreService, type CoreOptions } from '../../app/core/service.js';
+import type { KeyCipher } from '../../app/settings/cipher.js';
 import { openConfStore } from '../../app/settings/store.js';
 import type { SettingsStore } from '../../app/settings/store.js';
 import { startMockMistral, type MockMistral, type StartOptions } from '../mock-mistral/index.js';
@@ -24,6 +25,8 @@ export interface CoreStackOptions {
   /** false: no bridge; otherwise passed on (uiDir defaults to a path that does not exist → placeholder page). */
   bridge?: false | { uiDir?: string; token?: string };
   allowMissingKey?: boolean;
+  /** Seals the stored key (default: none, as headless). */
+  cipher?: KeyCipher;
   /** Run before CoreService is constructed (e.g. to store a port). */
   beforeCore?: (settings: SettingsStore) => void;
   /** Default true. */
@@ -92,7 +95,7 @@ export async function startCoreStack(opts: CoreStackOptions = {}): Promise<CoreS
   for (const [k, v] of Object.entries({ MISTRAL_API_KEY: mock.apiKey, MISTRAL_BASE_URL: mock.url, CCPROXY_PORT: '0', ...opts.env })) {
     if (v !== undefined) env[k] = v;
   }
-  const settings = openConfStore(dataDir, { env });
+  const settings = openConfStore(dataDir, { env, cipher: opts.cipher });
   opts.beforeCore?.(settings);
   const bridge = opts.bridge === false ? undefined : { uiDir: opts.bridge?.uiDir ?? join(dataDir, 'no-such-ui'), token: opts.bridge?.token ?? TOKEN };
   const core = new CoreService({ settings, version: 'test', bridge, client: { retryDelayMs: 10 }, allowMissingKey: opts.allowMissingKey, ...opts.core });

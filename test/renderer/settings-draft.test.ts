@@ -18,27 +18,28 @@ const view: SettingsView = {
     budgets: 'stored', logRetentionDays: 'default', pricingOverrides: 'stored', currency: 'default', eurPerUsd: 'default',
     pacing: 'default', fallbacks: 'default',
   },
+  tierSources: { haiku: 'default', sonnet: 'default', opus: 'default' },
   recoveredFrom: null,
 };
 
 describe('settings draft', () => {
   it('an untouched form sends nothing', () => {
-    expect(buildPatch(toDraft(view.settings), view)).toEqual({});
+    expect(buildPatch(toDraft(view), view)).toEqual({});
   });
 
   it('sends only changed fields, never env-sourced ones; blank budget = no limit; bad numbers reach the core as such', () => {
-    const d = { ...toDraft(view.settings), maxTokens: '0', port: '9999', monthlyUsd: '', dailyUsd: 'abc', opus: 'devstral-2512', prices: [] };
+    const d = { ...toDraft(view), maxTokens: '0', port: '9999', monthlyUsd: '', dailyUsd: 'abc', opus: 'devstral-2512', prices: [] };
     expect(buildPatch(d, view)).toEqual({
       maxTokens: 0,
       tiers: { opus: 'devstral-2512' },
       budgets: { monthlyUsd: null, dailyUsd: 'abc' },
       pricingOverrides: {},
     });
-    expect(buildPatch({ ...toDraft(view.settings), maxTokens: ' 12x ' }, view)).toEqual({ maxTokens: '12x' });
+    expect(buildPatch({ ...toDraft(view), maxTokens: ' 12x ' }, view)).toEqual({ maxTokens: '12x' });
   });
 
   it('price overrides: empty rows are ignored, cached price optional', () => {
-    const d = { ...toDraft(view.settings), prices: [{ model: 'x-1', input: '1', output: '2', cachedInput: '0.5' }, { model: '', input: '', output: '', cachedInput: '' }] };
+    const d = { ...toDraft(view), prices: [{ model: 'x-1', input: '1', output: '2', cachedInput: '0.5' }, { model: '', input: '', output: '', cachedInput: '' }] };
     expect(buildPatch(d, view)).toEqual({ pricingOverrides: { 'x-1': { input: 1, output: 2, cachedInput: 0.5 } } });
   });
 

@@ -3,6 +3,8 @@ import type { RangePreset } from '../../../../app/contract/usage.js';
 import { useDebounced, useEvent, useInvoke } from '../../hooks.js';
 import { ConnectCard } from '../connect/ConnectCard.js';
 import { BudgetBars } from './BudgetBars.js';
+import { CurrentSession } from './CurrentSession.js';
+import { PacingCard } from './PacingCard.js';
 import { ExportButtons } from './ExportButtons.js';
 import { Latency, ModelTable, TopSessions } from './Tables.js';
 import { Totals } from './Totals.js';
@@ -54,6 +56,7 @@ export function DashboardTab({ onOpenSession }: { onOpenSession?: (sessionId: st
       {r && (
         <>
           <Totals report={r} currency={currency} />
+          <CurrentSession session={r.currentSession} currency={currency} onOpen={onOpenSession} />
           <div className="dash-grid">
             <section className="card span-4" aria-labelledby="chart-heading">
               <h3 id="chart-heading">Cost and requests by {preset === 'today' ? 'hour' : 'day'}</h3>
@@ -75,8 +78,12 @@ export function DashboardTab({ onOpenSession }: { onOpenSession?: (sessionId: st
             <section className="card span-3" aria-label="By client model">
               <ModelTable title="By client model" rows={r.byClientModel} currency={currency} />
             </section>
-            <section className="card span-6" aria-label="Top sessions">
+            <section className="card span-4" aria-label="Top sessions">
               <TopSessions sessions={r.topSessions} currency={currency} onOpen={onOpenSession} />
+            </section>
+            <section className="card span-2" aria-labelledby="pacing-heading">
+              <h3 id="pacing-heading">Rate-limit pacing</h3>
+              <PacingCard pacing={r.pacing} />
             </section>
           </div>
         </>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEntry } from '../../../../app/contract/usage.js';
 import { clock, int, money, ms, type CurrencyInfo } from '../../format.js';
 import { useCurrency } from '../../settings-context.js';
+import { sessionLabel } from '../dashboard/Tables.js';
 import { LogDrawer } from './LogDrawer.js';
 import { facets, isError, isFiltered, matches, NO_FILTER, type LogFilter } from './filter.js';
 import { rowId, type LiveLog, type Row } from './useLiveLog.js';
@@ -10,6 +11,17 @@ import { rowId, type LiveLog, type Row } from './useLiveLog.js';
 // a detail drawer opened by click or Enter.
 
 const shortSession = (s: string) => (s.length > 10 ? `${s.slice(0, 8)}…` : s);
+
+/** Sessions by their project name (as on the dashboard) where a request stated it, else a short id. */
+function sessionNames(rows: Row[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const r of rows) {
+    if (r.kind === 'done' && r.entry.sessionId && r.entry.project && !names.has(r.entry.sessionId)) {
+      names.set(r.entry.sessionId, sessionLabel({ sessionId: r.entry.sessionId, project: r.entry.project }));
+    }
+  }
+  return names;
+}
 
 export function LiveLogTab({ log, session, onSessionChange }: { log: LiveLog; session?: string; onSessionChange?: (s: string) => void }) {
   const currency = useCurrency();
@@ -29,6 +41,8 @@ export function LiveLogTab({ log, session, onSessionChange }: { log: LiveLog; se
   const source = frozen ?? log.rows;
   const shown = useMemo(() => source.filter((r) => matches(r, filter)), [source, filter]);
   const { models, sessions } = useMemo(() => facets(log.rows), [log.rows]);
+  const names = useMemo(() => sessionNames(log.rows), [log.rows]);
+  const nameOf = (id: string) => names.get(id) ?? shortSession(id);
   const waiting = frozen ? log.rows.filter((r) => !frozen.some((f) => rowId(f) === rowId(r))).length : 0;
   const open = openId ? log.rows.find((r): r is Extract<Row, { kind: 'done' }> => r.kind === 'done' && r.entry.id === openId)?.entry ?? null : null;
 
@@ -63,8 +77,8 @@ export function LiveLogTab({ log, session, onSessionChange }: { log: LiveLog; se
           <span className="sr-only">Session</span>
           <select value={filter.session} onChange={(e) => update({ session: e.target.value })} aria-label="Session">
             <option value="">All sessions</option>
-            {filter.session && !sessions.includes(filter.session) && <option value={filter.session}>{shortSession(filter.session)}</option>}
-            {sessions.map((s) => <option key={s} value={s}>{shortSession(s)}</option>)}
+            {filter.session && !sessions.includes(filter.session) && <option value={filter.session}>{nameOf(filter.session)}</option>}
+            {sessions.map((s) => <option key={s} value={s}>{nameOf(s)}</option>)}
           </select>
         </label>
         <label className="check">
@@ -172,7 +186,7 @@ function LogRow({ row, currency, selected, onOpen, openerRef }: RowProps) {
         <span className="req-meta">
           {e.stream ? 'stream' : 'single'}
           {e.toolCount > 0 ? ` · ${e.toolCount} tool${e.toolCount === 1 ? '' : 's'}` : ''}
-          {e.sessionId ? ` · ${shortSession(e.sessionId)}` : ''}
+          {e.sessionId ? ` · ${e.project ? sessionLabel({ sessionId: e.sessionId, project: e.project }) : shortSession(e.sessionId)}` : ''}
         </span>
       </td>
       <td className="c-status"><Status entry={e} /></td>

@@ -53,6 +53,7 @@ export function LogDrawer({ entry: e, currency, onClose, onSession }: { entry: L
         <dd>
           {e.sessionId ? (
             <>
+              {e.project && <span className="session-project" title={e.project}>{e.project} · </span>}
               <code>{e.sessionId}</code>{' '}
               <button type="button" className="btn small" onClick={() => onSession(e.sessionId!)}>
                 Only this session

@@ -9,7 +9,7 @@ export interface LogFilter {
   model: string;
   /** A session id; '' = any. */
   session: string;
-  /** Case-insensitive; matched against id, models, status, error, session, stop reason. */
+  /** Case-insensitive; matched against id, models, status, error, session (id and project), stop reason. */
   text: string;
 }
 
@@ -30,7 +30,7 @@ export function matches(row: Row, f: LogFilter): boolean {
   if (f.session && e.sessionId !== f.session) return false;
   if (!f.text) return true;
   const needle = f.text.toLowerCase();
-  return [e.id, e.clientModel, e.mistralModel, String(e.status), e.errorType, e.errorMessage, e.sessionId, e.stopReason].some((v) => v?.toLowerCase().includes(needle));
+  return [e.id, e.clientModel, e.mistralModel, String(e.status), e.errorType, e.errorMessage, e.sessionId, e.project, e.stopReason].some((v) => v?.toLowerCase().includes(needle));
 }
 
 export const isFiltered = (f: LogFilter) => f.errorsOnly || f.model !== '' || f.session !== '' || f.text.trim() !== '';

@@ -28,16 +28,17 @@ interface Props {
   models: ModelOption[];
   prices?: PriceRow[];
   a11y: Record<string, unknown>;
-  /** An extra first option, e.g. "Same as default model" for the Sonnet tier. */
-  follow?: { label: string; value: string };
+  /** An extra first option, e.g. "Same as default model" for the Sonnet tier: its own value, standing for `model`. */
+  follow?: { label: string; value: string; model: string };
 }
 
 export function ModelSelect({ value, onChange, models: listed, prices = [], a11y, follow }: Props) {
   const models = withAliases(listed);
   const [query, setQuery] = useState('');
   const searchId = useId();
-  const known = models.some((m) => m.id === value);
-  const selected = models.find((m) => m.id === value);
+  const following = follow !== undefined && value === follow.value;
+  const known = following || models.some((m) => m.id === value);
+  const selected = models.find((m) => m.id === (following ? follow.model : value));
   const groups = groupModels(models, query);
   const count = groups.reduce((n, g) => n + g.models.length, 0);
   return (
@@ -55,7 +56,7 @@ export function ModelSelect({ value, onChange, models: listed, prices = [], a11y
       )}
       <select {...a11y} value={value} onChange={(e) => onChange(e.target.value)}>
         {follow && <option value={follow.value}>{follow.label}</option>}
-        {!known && !(follow && follow.value === value) && <option value={value}>{value}</option>}
+        {!known && <option value={value}>{value}</option>}
         {groups.map((g) => (
           <optgroup key={g.group} label={g.group}>
             {g.models.map((m) => (

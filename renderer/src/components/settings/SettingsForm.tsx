@@ -3,7 +3,7 @@ import type { ModelOption } from '../../../../app/contract/api.js';
 import type { Currency, SettingsView } from '../../../../app/contract/settings.js';
 import type { PriceRow } from '../../../../app/contract/usage.js';
 import { api, apiMode, errorMessage } from '../../api.js';
-import { budgetWarning, buildPatch, FIELD_ID, FIELD_ORDER, problemsByField, readableError, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
+import { budgetWarning, buildPatch, FIELD_ID, FOLLOW_DEFAULT, FIELD_ORDER, problemsByField, readableError, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
 import { Field } from './Field.js';
 import { ModelSelect } from './ModelSelect.js';
 import { PricingEditor } from './PricingEditor.js';
@@ -17,7 +17,7 @@ interface Props {
 }
 
 export function SettingsForm({ view, models, modelsError, prices = [], onView }: Props) {
-  const [draft, setDraft] = useState<Draft>(() => toDraft(view.settings));
+  const [draft, setDraft] = useState<Draft>(() => toDraft(view));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -28,7 +28,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty;
   useEffect(() => {
-    if (!dirtyRef.current) setDraft(toDraft(view.settings));
+    if (!dirtyRef.current) setDraft(toDraft(view));
   }, [view]);
 
   const problems = useMemo(() => (error ? problemsByField(error) : {}), [error]);
@@ -46,7 +46,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
     setSaved(false);
     try {
       const next = await api.invoke('settings.update', patch);
-      setDraft(toDraft(next.settings));
+      setDraft(toDraft(next));
       onView(next);
       setSaved(true);
       // The button stays focusable (it is never disabled mid-save), so focus stays on it.
@@ -66,7 +66,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
   };
 
   const discard = () => {
-    setDraft(toDraft(view.settings));
+    setDraft(toDraft(view));
     setError(null);
     setSaved(false);
   };
@@ -99,13 +99,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
                 value={draft.defaultModel}
                 models={models}
                 prices={prices}
-                onChange={(v) =>
-                  setDraft((d) => {
-                    setSaved(false);
-                    // A Sonnet tier that is "Same as default model" moves with it.
-                    return { ...d, defaultModel: v, sonnet: d.sonnet === d.defaultModel ? v : d.sonnet };
-                  })
-                }
+                onChange={(v) => set('defaultModel', v)}
               />
             )}
           </Field>
@@ -117,13 +111,14 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
 
       <fieldset className="card">
         <legend>Claude tier → Mistral model</legend>
-        {src.tiers === 'env' && <p className="field-note">One or more tiers are set by {TIER_ENV}; an environment value wins over what you save here.</p>}
         <div className="grid three">
           {(['haiku', 'sonnet', 'opus'] as const).map((t) => (
             <Field
               key={t}
               id={`tier-${t}`}
               label={`${t[0].toUpperCase()}${t.slice(1)} model`}
+              source={view.tierSources?.[t] ?? src.tiers}
+              envVar={TIER_ENV[t]}
               error={f(t)}
               hint={`claude-*${t}* requests${t === 'sonnet' ? '; "Same as default model" keeps it in step with the default' : ''}.`}
             >
@@ -134,7 +129,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
                   models={models}
                   prices={prices}
                   onChange={(v) => set(t, v)}
-                  follow={t === 'sonnet' ? { label: `Same as default model (${draft.defaultModel})`, value: draft.defaultModel } : undefined}
+                  follow={t === 'sonnet' ? { label: `Same as default model (${draft.defaultModel})`, value: FOLLOW_DEFAULT, model: draft.defaultModel } : undefined}
                 />
               )}
             </Field>

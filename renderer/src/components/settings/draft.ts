@@ -33,17 +33,25 @@ export const SETTING_ENV: Partial<Record<keyof Settings, string>> = {
   port: 'CCPROXY_PORT',
   host: 'CCPROXY_HOST',
 };
-export const TIER_ENV = 'CCPROXY_HAIKU_MODEL / CCPROXY_SONNET_MODEL / CCPROXY_OPUS_MODEL';
+export const TIER_ENV = { haiku: 'CCPROXY_HAIKU_MODEL', sonnet: 'CCPROXY_SONNET_MODEL', opus: 'CCPROXY_OPUS_MODEL' } as const;
 
 const num = (v: number | null) => (v === null ? '' : String(v));
 
-export function toDraft(s: Settings): Draft {
+/** The Sonnet tier's "Same as default model" choice in the draft (never a model id: ids are non-empty). */
+export const FOLLOW_DEFAULT = '';
+
+/** Whether the Sonnet tier follows the default model (older cores without tierSources: when it equals it). */
+export const sonnetFollows = (view: Pick<SettingsView, 'settings'> & Partial<Pick<SettingsView, 'tierSources'>>): boolean =>
+  view.tierSources ? view.tierSources.sonnet === 'default' : view.settings.tiers.sonnet === view.settings.defaultModel;
+
+export function toDraft(view: Pick<SettingsView, 'settings'> & Partial<Pick<SettingsView, 'tierSources'>>): Draft {
+  const s = view.settings;
   return {
     baseUrl: s.baseUrl,
     defaultModel: s.defaultModel,
     maxTokens: String(s.maxTokens),
     haiku: s.tiers.haiku,
-    sonnet: s.tiers.sonnet,
+    sonnet: sonnetFollows(view) ? FOLLOW_DEFAULT : s.tiers.sonnet,
     opus: s.tiers.opus,
     port: String(s.port),
     host: s.host,
@@ -111,10 +119,18 @@ export function buildPatch(d: Draft, view: SettingsView): SettingsPatch {
   if (d.autoLaunch !== s.autoLaunch) patch.autoLaunch = d.autoLaunch;
 
   const tiers: NonNullable<SettingsPatch['tiers']> = {};
-  for (const t of ['haiku', 'sonnet', 'opus'] as const) if (d[t] !== s.tiers[t]) tiers[t] = d[t];
-  // "Same as default model": a Sonnet tier that followed the default model and still equals it is not pinned, so
-  // the core keeps it following the default.
-  if (s.tiers.sonnet === s.defaultModel && d.sonnet === d.defaultModel) delete tiers.sonnet;
+  const tierEditable = (t: 'haiku' | 'sonnet' | 'opus') => (view.tierSources ? view.tierSources[t] !== 'env' : editable('tiers'));
+  for (const t of ['haiku', 'opus'] as const) if (tierEditable(t) && d[t] !== s.tiers[t]) tiers[t] = d[t];
+  // "Same as default model" is a choice of its own: chosen while Sonnet is pinned, it sends null (the core forgets the
+  // pinned model and Sonnet follows the default again); a model picked while following pins it.
+  const follows = sonnetFollows(view);
+  if (tierEditable('sonnet')) {
+    if (d.sonnet === FOLLOW_DEFAULT) {
+      if (!follows) tiers.sonnet = null;
+    } else if (follows || d.sonnet !== s.tiers.sonnet) {
+      tiers.sonnet = d.sonnet;
+    }
+  }
   if (Object.keys(tiers).length) patch.tiers = tiers;
 
   const budgets: NonNullable<SettingsPatch['budgets']> = {};
