@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { text } from '../mock-mistral/index.js';
 import { expect, proxied, test } from './fixtures.js';
+import { parseCsv } from '../../app/usage/export.js';
 
 const usage = (prompt: number, completion: number) => ({ usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } });
 
@@ -58,7 +59,7 @@ test('dashboard: totals, chart, breakdowns update live; CSV and JSON export down
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   expect(csv.suggestedFilename()).toMatch(/^ccproxy-usage-\d{4}-\d{2}-\d{2}\.csv$/);
   const lines = readFileSync((await csv.path())!, 'utf8').trim().split(/\r\n/);
-  expect(lines[0]).toBe('id,started_at,path,client_model,mistral_model,stream,status,error_type,error_message,stop_reason,input_tokens,output_tokens,cached_tokens,cost_usd,latency_ms,ttft_ms,tool_count,session_id');
+  expect(lines[0]).toBe('id,started_at,path,client_model,mistral_model,stream,status,error_type,error_message,stop_reason,input_tokens,output_tokens,cached_tokens,cost_usd,latency_ms,ttft_ms,tool_count,session_id,project,queued_ms,retries,fallback_from,fallback_reason');
   expect(lines).toHaveLength(4);
 
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
@@ -79,4 +80,60 @@ test('the chart has a table view with the same numbers, and no tab stops of its 
   await expect(table.locator('tbody tr')).toHaveCount(7);
   await expect(table.locator('tbody tr').last()).toContainText('$0.0025');
   await expect(page.getByRole('button', { name: 'Show chart' })).toBeFocused();
+});
+
+test('the current session tile: the latest Claude Code session by project, its cost in the chosen currency, requests, tokens; it opens the log filtered to it', async ({ page, stack, mock, openApp, shot }) => {
+  await stack.api.invoke('settings.update', { currency: 'EUR', eurPerUsd: 0.5 });
+  const cc = (project: string) => ({ system: `You are Claude Code.\n<env>\nWorking directory: ${project}\nIs directory a git repo: Yes\n</env>` });
+  // An older, costlier session, then the current one (two requests: 2000 in / 1000 out each = $0.0025 each).
+  mock.enqueue(text('a', usage(20000, 10000)), text('b', usage(2000, 1000)), text('c', usage(2000, 1000)));
+  await proxied(stack, cc('/home/dev/old-project'), { 'x-claude-code-session-id': 'sess-old' });
+  await proxied(stack, cc('/home/dev/payments-api'), { 'x-claude-code-session-id': 'sess-current' });
+  await proxied(stack, {}, { 'x-claude-code-session-id': 'sess-current' });
+  // A request outside Claude Code does not change the current session.
+  await proxied(stack);
+
+  await openApp('dashboard');
+  const tile = page.getByRole('region', { name: 'Current session' });
+  await expect(tile.getByRole('button', { name: /^payments-api/ })).toBeVisible();
+  // $0.0050 at 0.5 EUR per USD.
+  await expect(tile.getByRole('definition').first()).toHaveText('€0.0025');
+  await expect(tile).toContainText('Requests2');
+  await expect(tile).toContainText('Tokens6K');
+  await shot('dashboard-current-session');
+
+  await tile.getByRole('button', { name: /^payments-api/ }).click();
+  await expect(page.getByRole('tab', { name: /Live log/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('combobox', { name: 'Session' })).toHaveValue('sess-current');
+  await expect(page.getByRole('combobox', { name: 'Session' }).locator('option:checked')).toHaveText('payments-api');
+  await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(2);
+});
+
+test('pacing: 429s avoided and time waited in the range, from the ledger, with a table view; the CSV carries the wait', async ({ page, stack, openApp, shot }) => {
+  test.setTimeout(45_000);
+  // The free tier's 1 request/s: of three at once, two wait their turn (about 1 s and 2 s).
+  await stack.api.invoke('settings.update', { pacing: { preset: 'free' } });
+  const answers = await Promise.all([proxied(stack), proxied(stack), proxied(stack)]);
+  expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+  const logged = await stack.api.invoke('logs.recent', { limit: 10 });
+  const waited = logged.reduce((n, e) => n + (e.queuedMs ?? 0), 0);
+  const paced = logged.filter((e) => (e.queuedMs ?? 0) > 0).length;
+  expect(waited).toBeGreaterThan(1000);
+  expect(paced).toBeGreaterThanOrEqual(2);
+
+  await openApp('dashboard');
+  const card = page.getByRole('region', { name: 'Rate-limit pacing' });
+  await expect(card.getByRole('definition').nth(0)).toHaveText(String(paced));
+  await expect(card.getByRole('definition').nth(1)).toHaveText(`${(waited / 1000).toFixed(2)} s`);
+  await shot('dashboard-pacing');
+  await card.getByRole('button', { name: 'Show pacing as table' }).click();
+  const table = card.getByRole('table', { name: 'Pacing in this range' });
+  await expect(table.getByRole('row', { name: /429s avoided/ }).getByRole('cell').first()).toHaveText(String(paced));
+  await expect(card.getByRole('button', { name: 'Show pacing figures' })).toBeFocused();
+
+  const csv = await stack.api.invoke('usage.export', { format: 'csv', preset: 'today' });
+  const [header, ...rows] = parseCsv(csv.content).filter((r) => r.length > 1);
+  const queued = rows.map((r) => Number(r[header.indexOf('queued_ms')]));
+  expect(queued.filter((q) => q > 0)).toHaveLength(paced);
+  expect(queued.reduce((a, b) => a + b, 0)).toBe(waited);
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,10 @@ export interface Fixtures {
    * 'env' (MISTRAL_API_KEY / MISTRAL_BASE_URL), or 'none' (a first run: only the base URL is stored).
    */
   keySource: 'stored' | 'env' | 'none';
+  /** Written as the data dir's settings.json before the core starts (e.g. a key the core cannot decrypt). */
+  settingsFile: object | null;
+  /** Extra environment for the core (e.g. CCPROXY_OPUS_MODEL). */
+  coreEnv: Record<string, string>;
   /** Extra model cards for the mock's catalogue (e.g. a model with no known price). */
   extraModels: object[];
   mock: MockMistral;
@@ -52,6 +56,8 @@ export interface Fixtures {
 
 export const test = base.extend<Fixtures>({
   keySource: ['stored', { option: true }],
+  settingsFile: [null, { option: true }],
+  coreEnv: [{}, { option: true }],
   extraModels: [[], { option: true }],
   mock: async ({ extraModels }, use) => {
     // A key with a recognisable body, so "never in the page" checks mean something; the UI may show its last 4.
@@ -62,9 +68,9 @@ export const test = base.extend<Fixtures>({
     await use(mock);
     await mock.close();
   },
-  stack: async ({ mock, keySource }, use) => {
-    const env: Record<string, string> = keySource === 'env' ? { MISTRAL_API_KEY: mock.apiKey, MISTRAL_BASE_URL: mock.url } : {};
-    const { child, core } = await startCli(env);
+  stack: async ({ mock, keySource, settingsFile, coreEnv }, use) => {
+    const env: Record<string, string> = { ...(keySource === 'env' ? { MISTRAL_API_KEY: mock.apiKey, MISTRAL_BASE_URL: mock.url } : {}), ...coreEnv };
+    const { child, core } = await startCli(env, settingsFile);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     if (keySource === 'stored') await core.api.invoke('settings.update', { baseUrl: mock.url, apiKey: mock.apiKey });
     if (keySource === 'none') await core.api.invoke('settings.update', { baseUrl: mock.url });
@@ -95,8 +101,9 @@ export const test = base.extend<Fixtures>({
 const TAB_NAMES = { dashboard: 'Dashboard', log: 'Live log', settings: 'Settings' } as const;
 
 /** `npm run headless -- --ui` with a clean HOME and data dir; resolves once it prints its UI line. */
-export async function startCli(env: Record<string, string>): Promise<{ child: ChildProcess; core: Core }> {
+export async function startCli(env: Record<string, string>, settingsFile: object | null = null): Promise<{ child: ChildProcess; core: Core }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ccproxy-e2e-'));
+  if (settingsFile) writeFileSync(join(dataDir, 'settings.json'), JSON.stringify(settingsFile), { mode: 0o600 });
   const home = mkdtempSync(join(tmpdir(), 'ccproxy-e2e-home-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli.ts', '--ui'], {
     cwd: ROOT,

@@ -76,3 +76,23 @@ test('Paused by budget while requests are refused; "Raise limit…" opens the da
   await stack.api.invoke('settings.update', { budgets: { dailyUsd: 1000 } });
   await expect(status.locator('[data-health]')).toHaveText('Ready');
 });
+
+test.describe('a stored key the core cannot decrypt', () => {
+  // Sealed by a desktop build's OS keychain; headless has no keychain to open it with.
+  test.use({ keySource: 'none', settingsFile: { apiKey: { encrypted: true, value: 'c2VhbGVkLWJ5LWtleWNoYWlu', last4: 'Q7z4' } } });
+
+  test('says the stored key could not be read and why, not a generic "Needs key"; Re-enter key fixes it', async ({ page, mock, openApp, shot }) => {
+    await openApp('dashboard');
+    const status = page.getByRole('region', { name: 'Proxy status' });
+    await expect(status.locator('[data-health]')).toHaveText('Stored key unreadable');
+    await expect(status).toContainText('The stored API key is encrypted, but the OS secret storage is not available now');
+    await expect(status).toContainText('enter the key again in Settings');
+    await shot('health-key-unreadable');
+    await status.getByRole('button', { name: 'Re-enter key' }).click();
+    const key = page.getByRole('textbox', { name: 'Mistral API key' });
+    await expect(key).toBeFocused();
+    await key.fill(mock.apiKey);
+    await page.getByRole('button', { name: 'Save key' }).click();
+    await expect(status.locator('[data-health]')).toHaveText('Ready');
+  });
+});

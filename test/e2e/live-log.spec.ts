@@ -162,3 +162,21 @@ test('a session on the dashboard opens the log filtered to it', async ({ page, s
   await expect(page.getByRole('combobox', { name: 'Session' })).toHaveValue('sess-one-aaaa');
   await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(1);
 });
+
+test('requests loaded from the ledger (logs.recent) name their session by project, in the row, the session filter and the drawer', async ({ page, stack, mock, openApp }) => {
+  const system = 'You are Claude Code.\n<env>\nWorking directory: /home/dev/inventory-service\nIs directory a git repo: Yes\n</env>';
+  mock.enqueue(text('a'), text('b'));
+  await proxied(stack, { system }, { 'x-claude-code-session-id': 'sess-from-ledger' });
+  // The session's later requests do not repeat it: the name comes from the ledger's session record.
+  await proxied(stack, {}, { 'x-claude-code-session-id': 'sess-from-ledger' });
+  const recent = await stack.api.invoke('logs.recent', { limit: 10 });
+  expect(recent.map((e) => e.project)).toEqual(['/home/dev/inventory-service', '/home/dev/inventory-service']);
+
+  await openApp('log');
+  const rows = page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toContainText('inventory-service');
+  await expect(page.getByRole('combobox', { name: 'Session' }).locator('option', { hasText: 'inventory-service' })).toHaveCount(1);
+  await rows.first().getByRole('button', { name: /Show details|claude/ }).first().click();
+  await expect(page.getByRole('dialog', { name: 'Request details' })).toContainText('/home/dev/inventory-service');
+});

@@ -59,7 +59,7 @@ test('the default model picked in the list is what the next proxied request uses
   expect((await proxied(stack, { model: 'claude-sonnet-4-5' })).status).toBe(200);
   expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('devstral-2512');
   // The sonnet tier follows the default model until one is picked.
-  await expect(page.getByLabel('Sonnet model')).toHaveValue('devstral-2512');
+  await expect(page.getByLabel('Sonnet model').locator('option:checked')).toHaveText('Same as default model (devstral-2512)');
 
   // A tier mapping: haiku → codestral.
   await page.getByLabel('Haiku model').selectOption('codestral-2508');
@@ -150,4 +150,57 @@ test('model picker: search narrows the list, the selection shows context, capabi
   // Still following (not pinned): a later default change through the API carries the Sonnet tier along.
   await stack.api.invoke('settings.update', { defaultModel: 'mistral-medium-latest' });
   expect((await stack.api.invoke('settings.get', undefined)).settings.tiers.sonnet).toBe('mistral-medium-latest');
+});
+
+test('tier mapping: a source badge per tier; "Same as default model" un-pins a pinned Sonnet tier, which then follows the default', async ({ page, stack, mock, openApp, shot }) => {
+  await openApp('settings');
+  const badge = (tier: string) => page.locator('.field', { has: page.getByLabel(`${tier} model`, { exact: true }) }).locator('.source');
+  await expect(badge('Haiku')).toHaveText('default');
+  await expect(badge('Sonnet')).toHaveText('default');
+  await expect(badge('Opus')).toHaveText('default');
+
+  // Pin Sonnet to codestral: only its badge turns "stored".
+  await page.getByLabel('Sonnet model').selectOption('codestral-latest');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  await expect(badge('Sonnet')).toHaveText('stored');
+  await expect(badge('Haiku')).toHaveText('default');
+  await expect(badge('Opus')).toHaveText('default');
+  await shot('settings-tiers-pinned');
+  // Pinned: a new default model does not move it.
+  await page.getByLabel('Default model').selectOption('mistral-medium-latest');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  await expect(page.getByLabel('Sonnet model')).toHaveValue('codestral-latest');
+
+  // "Same as default model" really un-pins it: stored setting gone, Sonnet requests go to the default model.
+  await page.getByLabel('Sonnet model').selectOption({ label: 'Same as default model (mistral-medium-latest)' });
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  await expect(badge('Sonnet')).toHaveText('default');
+  await expect(page.getByLabel('Sonnet model').locator('option:checked')).toHaveText('Same as default model (mistral-medium-latest)');
+  const view = await stack.api.invoke('settings.get', undefined);
+  expect(view.tierSources.sonnet).toBe('default');
+  mock.enqueue(text('ok'));
+  expect((await proxied(stack, { model: 'claude-sonnet-4-5' })).status).toBe(200);
+  expect((chats(mock).at(-1)!.body as { model: string }).model).toBe('mistral-medium-latest');
+  // And it follows the next default.
+  await page.getByLabel('Default model').selectOption('devstral-2512');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved ✓')).toBeVisible();
+  expect((await stack.api.invoke('settings.get', undefined)).settings.tiers.sonnet).toBe('devstral-2512');
+});
+
+test.describe('a tier set by the environment', () => {
+  test.use({ coreEnv: { CCPROXY_OPUS_MODEL: 'magistral-medium-latest' } });
+  test('only that tier says env and is read-only, naming its variable; the others stay editable', async ({ page, openApp }) => {
+    await openApp('settings');
+    const field = (tier: string) => page.locator('.field', { has: page.getByLabel(`${tier} model`, { exact: true }) });
+    await expect(field('Opus').locator('.source')).toHaveText('env');
+    await expect(page.getByLabel('Opus model', { exact: true })).toBeDisabled();
+    await expect(field('Opus')).toContainText('Set by CCPROXY_OPUS_MODEL; unset it to edit here.');
+    await expect(field('Haiku').locator('.source')).toHaveText('default');
+    await expect(page.getByLabel('Haiku model', { exact: true })).toBeEnabled();
+    await expect(field('Sonnet').locator('.source')).toHaveText('default');
+  });
 });

@@ -17,7 +17,7 @@ export function PacingCard({ pacing }: { pacing: PacingUsage }) {
   return (
     <div className="chart-wrap">
       <button type="button" className="btn small chart-toggle" aria-pressed={asTable} onClick={() => setAsTable(!asTable)}>
-        {asTable ? 'Show figures' : 'Show as table'}
+        {asTable ? 'Show pacing figures' : 'Show pacing as table'}
       </button>
       {asTable ? (
         <table className="compact-table">
