@@ -33,8 +33,15 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(page.getByRole('group', { name: 'Requests' })).toContainText('3');
         await expect(page.getByRole('main')).toBeVisible();
         await expect(page.getByRole('banner')).toBeVisible();
+        await expect(page.getByRole('region', { name: 'Current session' })).toBeVisible();
         await scan(page, name('dashboard'));
         await shot(name('dashboard'));
+        // The chart's and the pacing card's table views (for keyboard and screen-reader users).
+        await page.getByRole('region', { name: /Cost and requests by/ }).getByRole('button', { name: 'Show as table' }).click();
+        await page.getByRole('region', { name: 'Rate-limit pacing' }).getByRole('button', { name: 'Show pacing as table' }).click();
+        await expect(page.getByRole('table', { name: 'Pacing in this range' })).toBeVisible();
+        await scan(page, name('dashboard-tables'));
+        await shot(name('dashboard-tables'));
 
         await page.getByRole('tab', { name: /Live log/ }).click();
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
@@ -50,6 +57,11 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
         await scan(page, name('settings'));
         await shot(name('settings'));
+        // Connect Claude Code: the diff shown before anything is written.
+        await page.getByRole('button', { name: 'Write to Claude Code settings…' }).click();
+        await expect(page.getByRole('group', { name: 'Changes to Claude Code settings' })).toBeVisible();
+        await scan(page, name('connect-preview'));
+        await shot(name('connect-preview'));
       });
     });
   }
@@ -58,13 +70,21 @@ for (const scheme of ['light', 'dark'] as const) {
 test.describe('first run', () => {
   test.use({ keySource: 'none' });
   for (const scheme of ['light', 'dark'] as const) {
-    test(`first run (no key): ${scheme}, 480 px`, async ({ page, openApp, shot }) => {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.setViewportSize({ width: 480, height: 900 });
-      await openApp();
-      await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Needs key');
-      await scan(page, `first-run-${scheme}-480`);
-      await shot(`first-run-${scheme}-480`);
-    });
+    for (const width of [480, 1280]) {
+      test(`first run (no key): settings and the empty dashboard, ${scheme}, ${width} px`, async ({ page, openApp, shot }) => {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.setViewportSize({ width, height: 900 });
+        await openApp();
+        await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Needs key');
+        await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true');
+        await scan(page, `first-run-${scheme}-${width}`);
+        await shot(`first-run-${scheme}-${width}`);
+        // The empty dashboard offers Connect Claude Code.
+        await page.getByRole('tab', { name: 'Dashboard' }).click();
+        await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
+        await scan(page, `first-run-dashboard-${scheme}-${width}`);
+        await shot(`first-run-dashboard-${scheme}-${width}`);
+      });
+    }
   }
 });

@@ -29,6 +29,10 @@ test('401 without the token; the tokened URL opens the app; env-set key and URL 
 
   // Over the HTTP bridge the proxy serves this very page (proxy.stop is refused there), so no Stop is offered.
   await expect(page.getByRole('button', { name: 'Stop', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Start', exact: true })).toHaveCount(0);
+  // Start at login registers the desktop app with the OS: nothing headless could do.
+  await expect(page.getByRole('switch', { name: 'Start at login' })).toHaveCount(0);
+  await expect(page.getByLabel('Host')).toBeVisible();
   await expect(status).toContainText('Ready');
   await shot('header-headless');
 });

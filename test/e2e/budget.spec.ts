@@ -57,6 +57,9 @@ test('the banner speaks the chosen currency, "Raise limit…" opens the field, a
   await openApp('log');
   const banner = page.getByRole('alert').filter({ hasText: 'Daily budget warning' });
   await expect(banner).toContainText('90% used (€45.00 of €50.00)');
+  // The dashboard's budget bars too.
+  await page.getByRole('tab', { name: 'Dashboard' }).click();
+  await expect(page.locator('.budget', { has: page.getByRole('progressbar', { name: 'Daily budget' }) })).toContainText('€45.00 of €50.00 · 90%');
   await banner.getByRole('button', { name: 'Raise limit…' }).click();
   await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
   await page.getByRole('button', { name: 'Dismiss daily budget warning' }).click();

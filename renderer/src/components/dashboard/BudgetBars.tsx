@@ -1,7 +1,8 @@
 import type { BudgetState } from '../../../../app/contract/usage.js';
-import { percent, usd } from '../../format.js';
+import { money, percent, type CurrencyInfo } from '../../format.js';
 
-export function BudgetBars({ states }: { states: BudgetState[] }) {
+// Limits are set in USD; the bars speak the currency costs are shown in, like the banner.
+export function BudgetBars({ states, currency }: { states: BudgetState[]; currency: CurrencyInfo }) {
   if (states.length === 0) return <p className="muted">No budget set. Add a daily or monthly limit in Settings.</p>;
   return (
     <div className="budgets">
@@ -14,7 +15,7 @@ export function BudgetBars({ states }: { states: BudgetState[] }) {
             <div className="budget-label">
               <span id={`budget-${s.period}`}>{name}</span>
               <span className="muted">
-                {usd(s.spentUsd)} of {usd(s.limitUsd)} · {percent(s.fraction, 0)}
+                {money(s.spentUsd, currency)} of {money(s.limitUsd, currency)} · {percent(s.fraction, 0)}
               </span>
             </div>
             <div

@@ -1,6 +1,6 @@
 import type { SessionBucket } from '../../../../app/contract/usage.js';
 import { compact, dateTime, int, money, type CurrencyInfo } from '../../format.js';
-import { sessionLabel } from './Tables.js';
+import { sessionLabel } from './session-label.js';
 
 // The most recent Claude Code session (whatever the range): its project name, cost, requests and tokens. The
 // name opens the live log filtered to it.

@@ -68,7 +68,7 @@ export function DashboardTab({ onOpenSession }: { onOpenSession?: (sessionId: st
             </section>
             <section className="card span-2" aria-labelledby="budget-heading">
               <h3 id="budget-heading">Budgets</h3>
-              {budgets.error ? <p className="error">{budgets.error}</p> : <BudgetBars states={budgets.data ?? []} />}
+              {budgets.error ? <p className="error">{budgets.error}</p> : <BudgetBars states={budgets.data ?? []} currency={currency} />}
               <h3 className="subhead" id="latency-heading">Latency</h3>
               <Latency latency={r.latency} />
             </section>

@@ -1,5 +1,8 @@
 import type { LatencyStats, ModelBucket, SessionBucket } from '../../../../app/contract/usage.js';
 import { dateTime, int, money, ms, type CurrencyInfo } from '../../format.js';
+import { distinctLabels } from './session-label.js';
+
+export { sessionLabel } from './session-label.js';
 
 // The dashboard's breakdowns: per model, latency percentiles, top sessions.
 
@@ -60,17 +63,8 @@ export function Latency({ latency }: { latency: LatencyStats }) {
   );
 }
 
-/** A session by its project: the working directory's last folder (or the first prompt), else a short id. */
-export function sessionLabel(s: Pick<SessionBucket, 'sessionId' | 'project'>): string {
-  if (s.project) {
-    const isPath = /^(\/|[A-Za-z]:[\\/]|~)/.test(s.project);
-    const name = isPath ? s.project.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || s.project : s.project;
-    return name.length > 40 ? `${name.slice(0, 39)}…` : name;
-  }
-  return s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId;
-}
-
 export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionBucket[]; currency: CurrencyInfo; onOpen?: (sessionId: string) => void }) {
+  const labels = distinctLabels(sessions);
   return (
     <table className="compact-table">
       <caption>Top sessions</caption>
@@ -88,10 +82,10 @@ export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionB
           <tr key={s.sessionId}>
             <td className={s.project ? 'session-name' : 'mono'} title={s.project ? `${s.project}\nsession ${s.sessionId}` : s.sessionId}>
               {onOpen ? (
-                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={s.project ? `${sessionLabel(s)}: open the log for session ${s.sessionId}` : `Open the log for session ${s.sessionId}`}>
-                  {sessionLabel(s)}
+                <button type="button" className="link-btn" onClick={() => onOpen(s.sessionId)} aria-label={s.project ? `${labels.get(s.sessionId)}: open the log for session ${s.sessionId}` : `Open the log for session ${s.sessionId}`}>
+                  {labels.get(s.sessionId)}
                 </button>
-              ) : sessionLabel(s)}
+              ) : labels.get(s.sessionId)}
             </td>
             <td className="narrow-hide">{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
             <td className="num">{int(s.requests)}</td>

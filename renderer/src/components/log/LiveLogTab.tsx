@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEntry } from '../../../../app/contract/usage.js';
 import { clock, int, money, ms, type CurrencyInfo } from '../../format.js';
 import { useCurrency } from '../../settings-context.js';
-import { sessionLabel } from '../dashboard/Tables.js';
+import { sessionLabel } from '../dashboard/session-label.js';
 import { LogDrawer } from './LogDrawer.js';
 import { facets, isError, isFiltered, matches, NO_FILTER, type LogFilter } from './filter.js';
 import { rowId, type LiveLog, type Row } from './useLiveLog.js';

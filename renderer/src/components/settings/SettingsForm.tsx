@@ -153,14 +153,17 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
           <Field id="host" label="Host" source={src.host} envVar={SETTING_ENV.host} error={f('host')} hint="Keep 127.0.0.1 unless you know why.">
             {text('host', { spellCheck: false })}
           </Field>
-          <Field id="autoLaunch" label="Start at login" source={src.autoLaunch} error={f('autoLaunch')} hint={apiMode() === 'http' ? 'Applies to the desktop app.' : undefined}>
-            {(a11y) => (
-              <span className="switch">
-                <input {...a11y} type="checkbox" role="switch" checked={draft.autoLaunch} onChange={(e) => set('autoLaunch', e.target.checked)} />
-                <span aria-hidden="true">{draft.autoLaunch ? 'On' : 'Off'}</span>
-              </span>
-            )}
-          </Field>
+          {/* Start at login is the desktop app's (an OS login item); headless mode has nothing to register, so it is not offered. */}
+          {apiMode() !== 'http' && (
+            <Field id="autoLaunch" label="Start at login" source={src.autoLaunch} error={f('autoLaunch')}>
+              {(a11y) => (
+                <span className="switch">
+                  <input {...a11y} type="checkbox" role="switch" checked={draft.autoLaunch} onChange={(e) => set('autoLaunch', e.target.checked)} />
+                  <span aria-hidden="true">{draft.autoLaunch ? 'On' : 'Off'}</span>
+                </span>
+              )}
+            </Field>
+          )}
         </div>
       </fieldset>
 
