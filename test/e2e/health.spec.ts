@@ -91,8 +91,13 @@ test.describe('a stored key the core cannot decrypt', () => {
     await status.getByRole('button', { name: 'Re-enter key' }).click();
     const key = page.getByRole('textbox', { name: 'Mistral API key' });
     await expect(key).toBeFocused();
+    // The key card agrees: the key is saved but cannot be read.
+    await expect(page.getByRole('status', { name: 'API key status' })).toHaveText('Saved, but it cannot be read');
+    await expect(key).toHaveAccessibleDescription(/OS secret storage is not available/);
+    await shot('settings-key-unreadable');
     await key.fill(mock.apiKey);
     await page.getByRole('button', { name: 'Save key' }).click();
     await expect(status.locator('[data-health]')).toHaveText('Ready');
+    await expect(page.getByRole('status', { name: 'API key status' })).toHaveText(`Set, ends in …${mock.apiKey.slice(-4)}`);
   });
 });

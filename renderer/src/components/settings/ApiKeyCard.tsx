@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { KeyTestResult, SettingsView } from '../../../../app/contract/settings.js';
 import { api, errorMessage } from '../../api.js';
+import { useEvent, useInvoke } from '../../hooks.js';
 import { SourceBadge } from './Field.js';
 
 // The Mistral API key is write-only: the view only says whether it is set and its last 4 characters. The input is
@@ -27,6 +28,11 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
   const [result, setResult] = useState<KeyTestResult | null>(null);
   const key = view.apiKey;
   const fromEnv = key.source === 'env';
+  // A stored key the core cannot decrypt still counts as "set" in the view (which never decrypts): the core's health
+  // says it cannot be used, so the card says so too, next to where the key is entered again.
+  const health = useInvoke('health.get', undefined);
+  useEvent('health.changed', (h) => health.set(h));
+  const unreadable = key.set && key.source === 'stored' && health.data?.code === 'needs_key' ? health.data.reason : null;
 
   const run = async (what: 'save' | 'remove' | 'test', fn: () => Promise<void>) => {
     setBusy(what);
@@ -75,12 +81,13 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
         <SourceBadge source={key.source} />
       </div>
       <p className="key-status">
-        <span className={`state-dot ${key.set ? 'on' : 'off'}`} aria-hidden="true" />
+        <span className={`state-dot ${key.set && !unreadable ? 'on' : 'off'}`} aria-hidden="true" />
         <span role="status" aria-label="API key status">
-          {keyStatusText(key)}
+          {unreadable ? 'Saved, but it cannot be read' : keyStatusText(key)}
         </span>
-        {key.set && key.source === 'stored' && <span className="muted">{key.encrypted ? ' · encrypted with the OS keychain' : ' · stored in the settings file (mode 0600)'}</span>}
+        {key.set && key.source === 'stored' && !unreadable && <span className="muted">{key.encrypted ? ' · encrypted with the OS keychain' : ' · stored in the settings file (mode 0600)'}</span>}
       </p>
+      {unreadable && <p className="field-error" id="api-key-unreadable">{unreadable}</p>}
       {fromEnv && (
         <div className="key-env">
           <p className="field-note">Set by MISTRAL_API_KEY; unset it to manage the key here.</p>
@@ -101,7 +108,7 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
           spellCheck={false}
           placeholder={key.set ? 'Enter a new key to replace it' : 'Paste your key from console.mistral.ai'}
           disabled={fromEnv}
-          aria-describedby={error ? 'api-key-error' : undefined}
+          aria-describedby={[error && 'api-key-error', unreadable && 'api-key-unreadable'].filter(Boolean).join(' ') || undefined}
         />
         <button type="submit" className="btn primary" disabled={fromEnv || busy !== null}>
           {busy === 'save' ? 'Saving…' : 'Save key'}
