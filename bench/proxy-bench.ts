@@ -32,6 +32,8 @@ const ROUNDS = 3;
 const CONCURRENCY = 32;
 const FIRST_TOKEN_DELAY_MS = 5;
 const FIXTURE = '2.1.331-bash-turn2-2.json';
+/** Which phases to run: `latency`, `throughput` (the c=32 one, where peak RSS is reached), or both (default). */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'latency,throughput').split(',').map((s) => s.trim()));
 const root = new URL('../', import.meta.url).pathname;
 
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/claude-code', FIXTURE), 'utf8')) as { body: AnthropicRequest };
@@ -138,7 +140,8 @@ async function main(): Promise<void> {
   const portLine = (out: string) => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : null);
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: dir };
   const upstream = await spawnProc('upstream', [files.upstream], baseEnv, portLine);
-  const floor = await spawnProc('floor', [files.floor, String(upstream.port)], baseEnv, portLine);
+  const floorArgs = [...(process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), files.floor, String(upstream.port)];
+  const floor = await spawnProc('floor', floorArgs, baseEnv, portLine);
   const productEnv: NodeJS.ProcessEnv = {
     ...baseEnv, MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${upstream.port}/v1`, CCPROXY_PORT: '0',
     CCPROXY_HOST: '127.0.0.1', CCPROXY_DATA_DIR: join(dir, 'data'),
@@ -184,7 +187,7 @@ async function main(): Promise<void> {
   interface LatencyRow { case: string; direct: { p50: number; ttfcP50: number }; floor: Added; product: Added }
   interface Added { p50: number; p99: number; ttfcP50: number; ttfcP99: number }
   const latency: LatencyRow[] = [];
-  for (const mode of ['burst', 'first-token'] as const) {
+  for (const mode of PHASES.has('latency') ? (['burst', 'first-token'] as const) : []) {
     await setMode(upstream.port, mode);
     for (const [label, body] of bodies) {
       for (const stream of [false, true]) {
@@ -217,7 +220,7 @@ async function main(): Promise<void> {
   interface ThroughputRow { case: string; rps: Record<string, number>; cpuUsPerReq: Record<string, number>; floorPctOfDirect: number; productPctOfDirect: number }
   const throughput: ThroughputRow[] = [];
   const processes = { upstream, floor, product };
-  for (const [label, body] of bodies) {
+  for (const [label, body] of PHASES.has('throughput') ? bodies : []) {
     for (const stream of [false, true]) {
       const targets = targetsFor(body, stream);
       const count: Record<string, number> = { direct: 0, floor: 0, product: 0 };

@@ -28,7 +28,7 @@ import { bucketOf, TTFT_OFFSET } from './histogram.js';
 import { nanoToDecimal, usdToNano } from './pricing.js';
 import { ERROR_SQL, OK_SQL, UsageQueries, type ReportOptions } from './queries.js';
 import { migrate } from './schema.js';
-import { addLocalDays, currentTimeZone, localDayOf, slotOf, startOfLocalDay, SLOT_MS, type LocalDay } from './time.js';
+import { addLocalDays, currentTimeZone, FINGERPRINT_PREFIX, localDayOf, localDaysFingerprint, slotOf, startOfLocalDay, SLOT_MS, type LocalDay } from './time.js';
 
 type Db = Database.Database;
 
@@ -116,12 +116,13 @@ function fromRaw(r: RawRow): LogEntry {
 /** A request row with its session's project, for every read that returns LogEntry. */
 const READ_COLS = 'r.*, n.project AS project FROM requests r LEFT JOIN session_names n ON n.session_id = r.session_id';
 
-const TOTALS_UPSERT = `ON CONFLICT DO UPDATE SET requests = requests + 1, errors = errors + excluded.errors,
+// Rollup upserts add a batch's sums (see RollupSums), so a batch of n rows costs one upsert per distinct key, not n.
+const TOTALS_UPSERT = `ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
   unpriced = unpriced + excluded.unpriced, input_tokens = input_tokens + excluded.input_tokens,
   output_tokens = output_tokens + excluded.output_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,
   cost_nusd = cost_nusd + excluded.cost_nusd`;
 const TOTALS_COLS = 'requests, errors, unpriced, input_tokens, output_tokens, cached_tokens, cost_nusd';
-const TOTALS_VALS = '1, @errors, @unpriced, @input_tokens, @output_tokens, @cached_tokens, @cost';
+const TOTALS_VALS = '@requests, @errors, @unpriced, @input_tokens, @output_tokens, @cached_tokens, @cost';
 
 const SQL = {
   insert: `INSERT OR IGNORE INTO requests (id, started_at, path, client_model, mistral_model, stream, status, error_type,
@@ -134,16 +135,83 @@ const SQL = {
     VALUES (@day_start, @day_end, @day, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
   aggSlot: `INSERT INTO agg_slot (slot, mistral_model, client_model, ${TOTALS_COLS})
     VALUES (@slot, @mm, @cm, ${TOTALS_VALS}) ${TOTALS_UPSERT}`,
-  histDay: `INSERT INTO hist_day (day_start, day_end, bucket, n) VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+  histDay: `INSERT INTO hist_day (day_start, day_end, bucket, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`,
   sessName: `INSERT OR IGNORE INTO session_names (session_id, project) VALUES (?, ?)`,
-  histSlot: `INSERT INTO hist_slot (slot, bucket, n) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1`,
+  histSlot: `INSERT INTO hist_slot (slot, bucket, n) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n`,
   sessDay: `INSERT INTO sess_day (day_start, day_end, session_id, ${TOTALS_COLS}, first_at, last_at)
-    VALUES (@day_start, @day_end, @session_id, ${TOTALS_VALS}, @started_at, @started_at) ${TOTALS_UPSERT},
+    VALUES (@day_start, @day_end, @session_id, ${TOTALS_VALS}, @first_at, @last_at) ${TOTALS_UPSERT},
     first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
   sessSlot: `INSERT INTO sess_slot (slot, session_id, ${TOTALS_COLS}, first_at, last_at)
-    VALUES (@slot, @session_id, ${TOTALS_VALS}, @started_at, @started_at) ${TOTALS_UPSERT},
+    VALUES (@slot, @session_id, ${TOTALS_VALS}, @first_at, @last_at) ${TOTALS_UPSERT},
     first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`,
 };
+
+/** Counters every totals rollup row carries. */
+interface Totals { requests: number; errors: number; unpriced: number; input_tokens: number; output_tokens: number; cached_tokens: number; cost: number }
+
+const addTotals = (into: Totals, t: Totals): void => {
+  into.requests += t.requests; into.errors += t.errors; into.unpriced += t.unpriced; into.input_tokens += t.input_tokens;
+  into.output_tokens += t.output_tokens; into.cached_tokens += t.cached_tokens; into.cost += t.cost;
+};
+
+/**
+ * The rollup rows a set of new raw rows adds to, summed per key in memory, then written with one upsert per key:
+ * a 100 ms batch of a busy session touches the same few rollup rows for every request.
+ */
+class RollupSums {
+  readonly aggDay = new Map<string, Totals & { day_start: number; day_end: number; day: string; mm: string; cm: string }>();
+  readonly aggSlot = new Map<string, Totals & { slot: number; mm: string; cm: string }>();
+  readonly histDay = new Map<string, [number, number, number, number]>();
+  readonly histSlot = new Map<string, [number, number, number]>();
+  readonly sessDay = new Map<string, Totals & { day_start: number; day_end: number; session_id: string; first_at: number; last_at: number }>();
+  readonly sessSlot = new Map<string, Totals & { slot: number; session_id: string; first_at: number; last_at: number }>();
+  readonly sessName = new Map<string, string>();
+
+  add(row: RawRow, day: LocalDay): void {
+    const at = row.started_at;
+    const slot = slotOf(at);
+    const entryLike = { status: row.status, errorType: row.error_type };
+    const t: Totals = {
+      requests: 1, errors: isError(entryLike) ? 1 : 0, unpriced: row.cost_nusd === null ? 1 : 0, input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens, cached_tokens: row.cached_tokens, cost: row.cost_nusd ?? 0,
+    };
+    const mm = row.mistral_model ?? '';
+    const cm = row.client_model ?? '';
+    // Keys are JSON arrays: model names and session ids come from clients and may contain any separator.
+    sum(this.aggDay, JSON.stringify([day.start, mm, cm]), t, () => ({ day_start: day.start, day_end: day.end, day: day.key, mm, cm }));
+    sum(this.aggSlot, JSON.stringify([slot, mm, cm]), t, () => ({ slot, mm, cm }));
+    if (isOk(entryLike)) {
+      const buckets = [bucketOf(row.latency_ms)];
+      if (row.ttft_ms !== null) buckets.push(TTFT_OFFSET + bucketOf(row.ttft_ms));
+      for (const b of buckets) {
+        const d = this.histDay.get(`${day.start} ${b}`);
+        if (d) d[3]++;
+        else this.histDay.set(`${day.start} ${b}`, [day.start, day.end, b, 1]);
+        const s = this.histSlot.get(`${slot} ${b}`);
+        if (s) s[2]++;
+        else this.histSlot.set(`${slot} ${b}`, [slot, b, 1]);
+      }
+    }
+    if (row.session_id) {
+      const sid = row.session_id;
+      const seen = (x: { first_at: number; last_at: number }) => {
+        x.first_at = Math.min(x.first_at, at);
+        x.last_at = Math.max(x.last_at, at);
+      };
+      seen(sum(this.sessDay, JSON.stringify([day.start, sid]), t, () => ({ day_start: day.start, day_end: day.end, session_id: sid, first_at: at, last_at: at })));
+      seen(sum(this.sessSlot, JSON.stringify([slot, sid]), t, () => ({ slot, session_id: sid, first_at: at, last_at: at })));
+      // The first name stated for a session wins, as INSERT OR IGNORE does row by row.
+      if (row.project && !this.sessName.has(sid)) this.sessName.set(sid, row.project);
+    }
+  }
+}
+
+function sum<K extends object>(map: Map<string, Totals & K>, key: string, t: Totals, keyOf: () => K): Totals & K {
+  let x = map.get(key);
+  if (!x) map.set(key, (x = { ...keyOf(), requests: 0, errors: 0, unpriced: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cost: 0 }));
+  addTotals(x, t);
+  return x;
+}
 
 const ROLLUP_TABLES = ['agg_day', 'agg_slot', 'hist_day', 'hist_slot', 'sess_day', 'sess_slot'] as const;
 
@@ -197,12 +265,8 @@ export class UsageLedger {
     try {
       this.stmt = Object.fromEntries(Object.entries(SQL).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof SQL, Database.Statement>;
       this.queries = new UsageQueries(this.db);
-      this.writeOne = this.db.transaction((row: RawRow) => this.insert(row));
-      this.writeBatch = this.db.transaction((rows: RawRow[]) => {
-        let n = 0;
-        for (const row of rows) if (this.insert(row)) n++;
-        return n;
-      });
+      this.writeOne = this.db.transaction((row: RawRow) => this.insertRows([row]) === 1);
+      this.writeBatch = this.db.transaction((rows: RawRow[]) => this.insertRows(rows));
       this.checkTimeZone();
       if (this.recovery) this.recovery.recoveredRows = this.salvage(this.recovery.movedTo);
     } catch (err) {
@@ -309,7 +373,7 @@ export class UsageLedger {
     }
   }
 
-  /** Copies every readable request row of a damaged file into this (fresh) ledger; rollups are rebuilt by insert(). */
+  /** Copies every readable request row of a damaged file into this (fresh) ledger; rollups are rebuilt by insertRows(). */
   private salvage(file: string): number {
     // Read a scratch copy: opening the damaged file itself could let SQLite replay or delete its WAL, and the
     // moved-aside files must stay exactly as they were found.
@@ -356,11 +420,18 @@ export class UsageLedger {
       for (const f of scratchFiles) rmSync(f, { force: true });
     }
     let n = 0;
+    // Row by row: salvage is rare and a row SQLite still refuses must be skipped alone.
+    const good: RawRow[] = [];
+    for (const r of rows) {
+      try {
+        good.push(toRaw(fromRaw(r)));
+      } catch { /* a row whose fields are themselves garbage */ }
+    }
     this.db.transaction(() => {
-      for (const r of rows) {
+      for (const r of good) {
         try {
-          if (this.insert(toRaw(fromRaw(r)))) n++;
-        } catch { /* a row whose fields are themselves garbage */ }
+          n += this.insertRows([r]);
+        } catch { /* skip */ }
       }
     }).immediate();
     return n;
@@ -370,45 +441,42 @@ export class UsageLedger {
   recordMany(entries: Iterable<LogEntry>): number {
     const run = this.db.transaction((list: Iterable<LogEntry>) => {
       let n = 0;
-      for (const e of list) if (this.insert(toRaw(e))) n++;
-      return n;
+      let chunk: RawRow[] = [];
+      // In chunks, so a million-row import does not hold every rollup key of its whole span in memory at once.
+      for (const e of list) {
+        chunk.push(toRaw(e));
+        if (chunk.length === 5000) { n += this.insertRows(chunk); chunk = []; }
+      }
+      return n + this.insertRows(chunk);
     });
     return run.immediate(entries);
   }
 
-  /** Raw insert plus every rollup it feeds; must run inside a transaction. */
-  private insert(row: RawRow): boolean {
-    if (this.stmt.insert.run(row).changes === 0) return false; // duplicate id: already counted
-    const at = row.started_at;
-    let day = this.dayCache;
-    if (!day || at < day.start || at >= day.end) day = this.dayCache = localDayOf(at);
-    const slot = slotOf(at);
-    const entryLike = { status: row.status, errorType: row.error_type };
-    const totals = {
-      errors: isError(entryLike) ? 1 : 0, unpriced: row.cost_nusd === null ? 1 : 0, input_tokens: row.input_tokens,
-      output_tokens: row.output_tokens, cached_tokens: row.cached_tokens, cost: row.cost_nusd ?? 0,
-    };
-    const mm = row.mistral_model ?? '';
-    const cm = row.client_model ?? '';
-    this.stmt.aggDay.run({ day_start: day.start, day_end: day.end, day: day.key, mm, cm, ...totals });
-    this.stmt.aggSlot.run({ slot, mm, cm, ...totals });
-    if (isOk(entryLike)) {
-      const b = bucketOf(row.latency_ms);
-      this.stmt.histDay.run(day.start, day.end, b);
-      this.stmt.histSlot.run(slot, b);
-      if (row.ttft_ms !== null) {
-        const t = TTFT_OFFSET + bucketOf(row.ttft_ms);
-        this.stmt.histDay.run(day.start, day.end, t);
-        this.stmt.histSlot.run(slot, t);
-      }
+  /**
+   * Raw rows plus every rollup they feed, the rollups summed per key over the rows; must run inside a transaction.
+   * Returns the rows inserted (a repeated id is ignored: already counted).
+   */
+  private insertRows(rows: RawRow[]): number {
+    const sums = new RollupSums();
+    let n = 0;
+    for (const row of rows) {
+      if (this.stmt.insert.run(row).changes === 0) continue;
+      n++;
+      const at = row.started_at;
+      let day = this.dayCache;
+      if (!day || at < day.start || at >= day.end) day = this.dayCache = localDayOf(at);
+      sums.add(row, day);
     }
-    if (row.session_id) {
-      const s = { session_id: row.session_id, started_at: at, ...totals };
-      this.stmt.sessDay.run({ day_start: day.start, day_end: day.end, ...s });
-      this.stmt.sessSlot.run({ slot, ...s });
-      if (row.project) this.stmt.sessName.run(row.session_id, row.project);
-    }
-    return true;
+    if (n === 0) return 0;
+    const st = this.stmt;
+    for (const v of sums.aggDay.values()) st.aggDay.run(v);
+    for (const v of sums.aggSlot.values()) st.aggSlot.run(v);
+    for (const v of sums.histDay.values()) st.histDay.run(...v);
+    for (const v of sums.histSlot.values()) st.histSlot.run(...v);
+    for (const v of sums.sessDay.values()) st.sessDay.run(v);
+    for (const v of sums.sessSlot.values()) st.sessSlot.run(v);
+    for (const [sid, project] of sums.sessName) st.sessName.run(sid, project);
+    return n;
   }
 
   // ---- queries -------------------------------------------------------------------------------------------
@@ -517,17 +585,25 @@ export class UsageLedger {
     const run = this.db.transaction(() => {
       for (const t of tables) this.db.exec(`DELETE FROM ${t}`);
       this.db.exec(rebuildSql(level));
-      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('tz', ?)").run(currentTimeZone());
+      this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('tz', ?)").run(localDaysFingerprint());
     });
     run.immediate();
     this.dayCache = null;
   }
 
-  /** Day rollups are keyed by local day; if the zone changed since they were written, rebuild them. */
+  /**
+   * Day rollups are keyed by local day; if the days fall elsewhere than when they were written (another zone),
+   * rebuild them. meta.tz holds localDaysFingerprint(); an older build stored the zone's name instead, which is
+   * compared by name once (the one time ICU is loaded for it) and replaced by the fingerprint.
+   */
   private checkTimeZone(): void {
-    const tz = currentTimeZone();
+    const tz = localDaysFingerprint();
     const stored = (this.db.prepare("SELECT value FROM meta WHERE key = 'tz'").get() as { value: string } | undefined)?.value;
     if (stored === tz) return;
+    if (stored !== undefined && !stored.startsWith(FINGERPRINT_PREFIX) && stored === currentTimeZone()) {
+      this.db.prepare("UPDATE meta SET value = ? WHERE key = 'tz' AND value = ?").run(tz, stored);
+      return;
+    }
     if (stored === undefined) {
       this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('tz', ?)").run(tz);
       // Another process may have won the race with a different zone; re-read and fall through if so.

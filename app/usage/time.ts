@@ -57,13 +57,37 @@ export function localMonthKey(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}`;
 }
 
-/** The current process time zone; rollups keyed by local day are rebuilt when it changes. */
+/** The current process time zone's IANA name (loads ICU's locale data: ~7 MB of RSS; see localDaysFingerprint). */
 export function currentTimeZone(): string {
   try {
     return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   } catch {
     return 'UTC';
   }
+}
+
+/** Prefix of localDaysFingerprint(), so it is never mistaken for a zone name stored by an older build. */
+export const FINGERPRINT_PREFIX = 'days:';
+const FINGERPRINT_YEARS = [2024, 2030] as const;
+
+/**
+ * What the day rollups depend on, computed with Date alone: where every local midnight falls over fixed reference
+ * years, as the UTC offset of the first one and each change after it. Two zones with the same fingerprint cut those
+ * years into the same days. Used instead of the zone's name because naming it (Intl.DateTimeFormat) loads ICU's
+ * locale data, ~7 MB of RSS, into a proxy that otherwise never needs it (README "Performance").
+ */
+export function localDaysFingerprint(): string {
+  const parts: string[] = [];
+  let last = Number.NaN;
+  const end = new Date(FINGERPRINT_YEARS[1], 0, 1).getTime();
+  for (let d = new Date(FINGERPRINT_YEARS[0], 0, 1).getTime(); d < end; d = addLocalDays(d, 1)) {
+    const local = new Date(d);
+    // Minutes between this local midnight and the UTC midnight of the same calendar date.
+    const offset = (Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()) - d) / 60_000;
+    if (offset !== last) parts.push(Number.isNaN(last) ? `${offset}` : `${localDayKey(d)}${offset >= 0 ? '+' : ''}${offset}`);
+    last = offset;
+  }
+  return FINGERPRINT_PREFIX + parts.join(',');
 }
 
 export interface LocalDay { start: number; end: number; key: string }
