@@ -46,6 +46,19 @@ async function one(url: string, i: number): Promise<string | null> {
   }
 }
 
+/** Runs requests `concurrency` at a time until `stop()`; returns each answered request-id with when its body ended. */
+async function loadUntil(url: string, concurrency: number, stop: () => boolean): Promise<Array<{ id: string; at: number }>> {
+  const done: Array<{ id: string; at: number }> = [];
+  let i = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (!stop()) {
+      const id = await one(url, i++);
+      if (id) done.push({ id, at: Date.now() });
+    }
+  }));
+  return done;
+}
+
 /** Runs `total` requests, `concurrency` at a time; `onDone` sees the count of finished ones. */
 async function load(url: string, total: number, concurrency: number, onDone?: (n: number) => void): Promise<Array<string | null>> {
   const ids: Array<string | null> = [];
@@ -90,6 +103,28 @@ describe('one ledger row and one log line per request, whatever happens to the p
     expect(rows).toHaveLength(200);
     expect(sorted(rows)).toEqual(sorted(ids as string[]));
     expect(sorted(logIds(dataDir))).toEqual(sorted(rows));
+  });
+
+  it('SIGKILL in the middle of the load: every request answered more than the interval before the kill is there, once', async () => {
+    const { p, url, dataDir } = await startHeadless();
+    mock!.streamOptions.chunkDelayMs = 5;
+    let killedAt = 0;
+    const started = Date.now();
+    const loading = loadUntil(url, 32, () => killedAt > 0);
+    // Killed while 32 requests are in flight, after enough of the load to have rows well before the kill.
+    await waitFor(() => Date.now() - started > PAST_THE_INTERVAL_MS + 1500, 30_000);
+    killedAt = Date.now();
+    p.child.kill('SIGKILL');
+    await p.exit;
+    const answered = await loading;
+    const before = answered.filter((r) => r.at < killedAt - PAST_THE_INTERVAL_MS).map((r) => r.id);
+    expect(before.length).toBeGreaterThan(20);
+    const rows = ledgerIds(dataDir);
+    expect(new Set(rows).size).toBe(rows.length);
+    for (const id of before) expect(rows).toContain(id);
+    const lines = logIds(dataDir);
+    expect(new Set(lines).size).toBe(lines.length);
+    for (const id of before) expect(lines).toContain(id);
   });
 
   it('under load with streams in flight, SIGTERM: every answered request is in the ledger and the log, once', async () => {

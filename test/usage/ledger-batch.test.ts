@@ -2,7 +2,9 @@ import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageLedger } from '../../app/usage/ledger.js';
-import { entry, tempDir } from './helpers.js';
+import { entry, local, tempDir } from './helpers.js';
+import { oracleReport } from './oracle.js';
+import { randomEntries } from './random-data.js';
 
 // The proxy's write path: rows batched into one transaction per window, visible to every reader at once, never
 // lost on close, and WAL checkpoints moved out of the writes onto an idle timer. Observed from a second SQLite
@@ -88,6 +90,27 @@ describe('batched writes (enqueue)', () => {
     expect(all).toHaveLength(51);
     expect(all.filter((r) => r.id === e.id)).toHaveLength(1);
     expect(again.report({ from: 0, to: now + 100 }).totals.requests).toBe(51);
+  });
+
+  it('a batch sums its rollups per key: equal to a rebuild from the raw rows and to the oracle, repeats counted once', () => {
+    const { ledger, path, peer } = setup({ batchMs: 60_000 });
+    // Two local days, a few sessions and models, errors, streams with a ttft, unpriced rows: many rows per key.
+    const data = randomEntries(local(2026, 6, 1, 20), 2, 600, 5);
+    for (const e of data) ledger.enqueue(e);
+    for (const e of data.slice(0, 40)) ledger.enqueue(e); // the same ids again, in the same batch
+    expect(ledger.pendingRows).toBe(640);
+    expect(ledger.flush()).toBe(600);
+    const db = new Database(path, { readonly: true });
+    const dump = () => Object.fromEntries(['agg_day', 'agg_slot', 'hist_day', 'hist_slot', 'sess_day', 'sess_slot', 'session_names'].map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2${t === 'session_names' ? '' : ', 3'}`).all()]));
+    const batched = dump();
+    ledger.rebuildRollups('all');
+    const rebuilt = dump();
+    delete rebuilt.session_names; // not a rollup: rebuild keeps it as written
+    expect(batched).toMatchObject(rebuilt);
+    const whole = { from: local(2026, 5, 30), to: local(2026, 6, 4) };
+    expect(ledger.report(whole)).toMatchObject(oracleReport(data, whole));
+    db.close();
+    peer.close();
   });
 
   it('refuses a bad entry at once (reported, never thrown) without holding up the rest', async () => {

@@ -1,5 +1,6 @@
 // Local-day logic under awkward zones: half- and quarter-hour offsets, DST days of 23/25 hours, a 30-minute DST
 // shift, and a ledger reopened in a different zone (its per-day rollups must be rebuilt).
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageLedger } from '../../app/usage/ledger.js';
 import { planRange } from '../../app/usage/queries.js';
@@ -50,6 +51,41 @@ describe.each(ZONES)('in %s', (zone) => {
 });
 
 describe('a ledger reopened in another time zone', () => {
+  it('a ledger written by an older build (zone stored by name) keeps its rollups in the same zone and is rebuilt in another', () => {
+    const tmp = tempDir();
+    try {
+      process.env.TZ = 'Europe/Paris';
+      const start = local(2026, 5, 1);
+      const data = randomEntries(start, 3, 300, 4);
+      let ledger = new UsageLedger(tmp.file());
+      ledger.recordMany(data);
+      ledger.close();
+      // What an older build left: the zone's name, and day rollups that a rebuild would not touch.
+      const db = new Database(tmp.file());
+      db.prepare("UPDATE meta SET value = 'Europe/Paris' WHERE key = 'tz'").run();
+      const bumped = db.prepare('UPDATE agg_day SET requests = requests + 1000 WHERE day_start = (SELECT min(day_start) FROM agg_day)').run().changes;
+      db.close();
+      expect(bumped).toBeGreaterThan(0);
+      ledger = new UsageLedger(tmp.file());
+      const whole = { from: local(2026, 4, 30), to: local(2026, 5, 5) };
+      expect(ledger.report(whole).totals.requests).toBe(data.length + 1000 * bumped); // same zone: not rebuilt
+      ledger.close();
+      const meta = () => {
+        const d = new Database(tmp.file(), { readonly: true });
+        try { return (d.prepare("SELECT value FROM meta WHERE key = 'tz'").get() as { value: string }).value; } finally { d.close(); }
+      };
+      expect(meta()).toMatch(/^days:/);
+      process.env.TZ = 'America/Los_Angeles';
+      ledger = new UsageLedger(tmp.file());
+      expect(ledger.report(whole)).toMatchObject(oracleReport(data, whole)); // another zone: rebuilt from raw rows
+      ledger.close();
+      expect(meta()).not.toBe('Europe/Paris');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+
   it('rebuilds its per-day rollups so days follow the new zone', () => {
     const tmp = tempDir();
     try {
