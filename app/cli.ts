@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-import { relaunchWithHeapFlags } from './core/heap-flags.js';
+import { holdYoungGenerationDuringStart, relaunchWithHeapFlags } from './core/heap-flags.js';
 
-// The `ccproxy` bin and `npm run headless`: first the V8 heap flags (a re-exec, before anything is loaded: see
-// core/heap-flags.ts), then the headless core (headless.ts).
+// The `ccproxy` bin and `npm run headless`: first the V8 heap settings (a re-exec before anything is loaded, and a
+// small young generation while starting: see core/heap-flags.ts), then the headless core (headless.ts).
 relaunchWithHeapFlags();
-await import('./headless.js');
+const release = holdYoungGenerationDuringStart();
+try {
+  await (await import('./headless.js')).main();
+} finally {
+  release();
+}

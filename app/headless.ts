@@ -48,7 +48,8 @@ function watchParent(onLost: () => void): void {
   timer.unref();
 }
 
-async function main(): Promise<void> {
+/** Starts the core; resolves once it is serving (or has failed to start and is exiting). */
+export async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Checks settings, ledger, secret storage and proxy in a temp dir, one line each; the user's data is not touched.
   if (args.length === 1 && args[0] === '--self-test') process.exit((await (await import('./self-test.js')).runSelfTest({ version: VERSION })).ok ? 0 : 1);
@@ -120,4 +121,3 @@ async function main(): Promise<void> {
   watchParent(() => void stop('parent process (npm) exited', false));
 }
 
-void main();

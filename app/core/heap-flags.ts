@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 // V8 heap sizing for the proxy process, chosen with `npm run bench` (numbers in README "Performance").
 //
@@ -53,4 +54,24 @@ function commandLine(): string[] | null {
     if (argv.length >= 2) return argv;
   } catch { /* not Linux */ }
   return process.argv.length >= 2 ? [process.execPath, ...process.execArgv, ...process.argv.slice(1)] : null;
+}
+
+/** V8's default (`node --v8-options`): the young generation doubles when a scavenge finds it too small. */
+const SEMI_SPACE_GROWTH_FACTOR = 2;
+
+/**
+ * Keeps the young generation at its initial size until the returned function is called (when the proxy is up).
+ * Start-up allocates in bursts (modules compiled, the settings schema, the ledger opened) and V8 doubles the young
+ * generation at each busy scavenge, then keeps it: 2 × 8 MB committed and empty at idle. Start-up objects mostly
+ * live on, so scavenging them from a small young generation costs nothing extra. V8 reads this flag at each resize,
+ * so unlike the cap it can be set from inside a running process (the Electron main process included).
+ */
+export function holdYoungGenerationDuringStart(): () => void {
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${SEMI_SPACE_GROWTH_FACTOR}`);
+  };
 }
