@@ -15,7 +15,9 @@
 // Env: BENCH_ITERATIONS (150), BENCH_SECONDS per c=32 slot (1), BENCH_JSON=file to also write the JSON there,
 // BENCH_PRODUCT_CLI=path of another build's cli.js (to compare builds in the same way),
 // BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
-// settings on the product alone (the memory measurements in the README were taken this way).
+// settings on the product alone (the memory measurements in the README were taken this way; CCPROXY_HEAP_FLAGS=off in
+// BENCH_PRODUCT_ENV runs it on V8's default heap sizing), BENCH_FLOOR_NODE_ARGS the same for the floor,
+// BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';

@@ -29,9 +29,9 @@ async function start(env: Record<string, string> = {}): Promise<CliRun> {
 
 describe.runIf(process.platform === 'linux')('the headless process runs with the heap flags', () => {
   it('same pid and command line, the flags added to NODE_OPTIONS (the caller’s own options kept)', async () => {
-    const p = await start({ NODE_OPTIONS: '--no-warnings' });
+    const p = await start({ NODE_OPTIONS: '--stack-trace-limit=50' });
     expect(proc(p.child.pid!, 'cmdline').slice(1)).toEqual(['dist/app/cli.js']);
-    expect(nodeOptions(p.child.pid!)).toBe(['--no-warnings', ...LAUNCH_FLAGS].join(' '));
+    expect(nodeOptions(p.child.pid!)).toBe(['--stack-trace-limit=50', ...LAUNCH_FLAGS].join(' '));
     expect(p.out()).not.toMatch(/warning|error/i);
   });
 
