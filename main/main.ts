@@ -15,7 +15,9 @@ import { rendererUrl } from './renderer-location.js';
 import { safeStorageBox, type AsyncSecretBox } from './safe-storage-box.js';
 import { openAppSettings } from './settings-source.js';
 import { prepareStoredKey, withKeyEncryption } from './stored-key.js';
-import { trayMenu, trayTooltip, type TrayActionId, type TrayMenuItem, type TrayState } from './tray-menu.js';
+import { coalesce } from './coalesce.js';
+import { trayModels, traySpend } from './tray-data.js';
+import { presetById, presetPatch, trayMenu, trayTooltip, type TrayActionId, type TrayMenuItem, type TrayState } from './tray-menu.js';
 import { createMainWindow, showWindow } from './window.js';
 
 // Wiring only: the core (settings, proxy, ledger, events, the contract's handlers) is app/core's CoreService, shared
@@ -26,6 +28,7 @@ import { createMainWindow, showWindow } from './window.js';
 const here = dirname(fileURLToPath(import.meta.url));
 // Quitting from the tray should feel immediate; a stream still running after this gets an SSE error.
 const QUIT_GRACE_MS = 5_000;
+const TRAY_REFRESH_MS = 1_000;
 export const SELF_TEST_ARG = '--self-test';
 
 const logError = (what: string) => (err: unknown) => console.error(`ccproxy: ${what}:`, err);
@@ -95,37 +98,27 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     if (process.platform === 'darwin') app.focus({ steal: true });
   };
 
-  // Tray extras that need async core calls; refreshed on events, read by renderTray.
+  // Tray data that needs async core calls (spend, budgets, models); fetched by each refresh, read by renderTray.
   let extras: Pick<TrayState, 'spend' | 'models'> = {};
-  const refreshExtras = async () => {
+  const loadExtras = async () => {
     try {
-      const [view, report, budgets, models, connection] = await Promise.all([
+      const [view, report, budgets, models] = await Promise.all([
         core.handlers['settings.get'](),
         core.handlers['usage.report']({ preset: 'today' }),
         core.handlers['budget.state'](),
         core.handlers['models.list'](),
-        core.handlers['claude.status'](),
       ]);
-      const { currency, eurPerUsd } = view.settings;
-      const amount = currency === 'EUR' ? report.totals.costUsd * eurPerUsd : report.totals.costUsd;
-      const today = new Intl.NumberFormat(undefined, { style: 'currency', currency, maximumFractionDigits: amount < 1 ? 4 : 2 }).format(amount);
-      const daily = budgets.find((b) => b.period === 'day');
-      const choices = models.flatMap((m) => [...(m.aliases ?? []), m.id]).filter((id) => id.endsWith('-latest'));
-      extras = { spend: { today, dailyFraction: daily ? daily.fraction : null }, models: { current: view.settings.defaultModel, choices } };
-      setupText = connection.exportLines;
+      extras = { spend: traySpend(report.totals.costUsd, view.settings, budgets), models: trayModels(view, models) };
     } catch (err) {
       logError('tray refresh failed')(err);
     }
+  };
+  // Health, spend and pacing change with every request: the menu follows at most once a second, and only a menu
+  // that differs is handed to the OS.
+  const refresh = coalesce(async () => {
+    await loadExtras();
     renderTray();
-  };
-  let setupText = '';
-  let refreshTimer: NodeJS.Timeout | null = null;
-  const refreshSoon = () => {
-    refreshTimer ??= setTimeout(() => {
-      refreshTimer = null;
-      void refreshExtras();
-    }, 1000).unref();
-  };
+  }, TRAY_REFRESH_MS, logError('tray refresh failed'));
 
   const actions: Record<TrayActionId, (value?: string) => void> = {
     status: () => undefined,
@@ -136,11 +129,21 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       // Electron 45's clipboard.writeText returns a promise: a rejection must not become an unhandled one.
       if (url) void Promise.resolve(clipboard.writeText(url)).catch(logError('cannot copy the URL'));
     },
+    // Asked at click time: the lines name the address the proxy listens on now.
     'copy-setup': () => {
-      if (setupText) void Promise.resolve(clipboard.writeText(setupText)).catch(logError('cannot copy the Claude Code setup'));
+      void core.handlers['claude.status']()
+        .then(({ exportLines }) => (exportLines ? clipboard.writeText(exportLines) : undefined))
+        .catch(logError('cannot copy the Claude Code setup'));
     },
     'set-model': (value) => {
       if (value) void core.handlers['settings.update']({ defaultModel: value }).catch(logError('cannot change the default model'));
+    },
+    'set-preset': (value) => {
+      const preset = presetById(value);
+      if (!preset) return;
+      void core.handlers['settings.get']()
+        .then(({ settings }) => core.handlers['settings.update'](presetPatch(preset, settings.tiers, settings.defaultModel)))
+        .catch(logError('cannot apply the tier preset'));
     },
     'open-window': openWindow,
     // Through the settings, like the window's switch: the 'settings.changed' event then applies it to the OS.
@@ -164,16 +167,22 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       tray.setContextMenu(Menu.buildFromTemplate([{ label: 'Quitting…', enabled: false }]));
       return;
     }
-    const state = { ...proxy.state(), autoLaunch: safeIsEnabled(), health: core.health.current(), ...extras };
+    const state: TrayState = { ...proxy.state(), autoLaunch: safeIsEnabled(), health: core.health.current(), ...extras };
     if (keyError && !state.error) state.error = keyError;
-    tray.setToolTip(trayTooltip(state));
+    const tooltip = trayTooltip(state);
+    const items = trayMenu(state);
+    const shown = JSON.stringify([tooltip, items]);
+    if (shown === lastShown) return;
+    lastShown = shown;
+    tray.setToolTip(tooltip);
     const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
       const { id, value, submenu, ...rest } = item;
-      return { ...rest, id, submenu: submenu?.map(toTemplate), click: id ? () => (quitting ? undefined : actions[id](value)) : undefined };
+      // Menu ids are unique per menu: a radio group's items carry their value in the id.
+      return { ...rest, id: id && value ? `${id}:${value}` : id, submenu: submenu?.map(toTemplate), click: id ? () => (quitting ? undefined : actions[id](value)) : undefined };
     };
-    const template: MenuItemConstructorOptions[] = trayMenu(state).map(toTemplate);
-    tray.setContextMenu(Menu.buildFromTemplate(template));
+    tray.setContextMenu(Menu.buildFromTemplate(items.map(toTemplate)));
   }
+  let lastShown = '';
 
   app.on('second-instance', openWindow);
   app.on('activate', openWindow);
@@ -181,6 +190,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => {
     quitting = true;
+    refresh.cancel();
     renderTray();
   });
   app.on('will-quit', (event) => {
@@ -196,16 +206,15 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       });
   });
 
-  proxy.onChange(renderTray);
-  core.bus.on('health.changed', renderTray);
-  core.bus.on('request.finished', refreshSoon);
-  core.bus.on('settings.changed', refreshSoon);
-  core.bus.on('proxy.status', refreshSoon);
+  // The start/stop toggle answers a click at once; everything else (health, pacing, spend, models) is coalesced.
+  proxy.onChange(() => (proxy.state().busy ? renderTray() : refresh.trigger()));
+  core.bus.on('health.changed', refresh.trigger);
+  core.bus.on('request.finished', refresh.trigger);
   core.bus.on('settings.changed', (view) => {
     // A key entered again replaces the one that could not be decrypted.
     if (keyError && view.apiKey.set) keyError = null;
     applyAutoLaunch(autoLaunch, view.settings.autoLaunch, logError('cannot change start-at-login'));
-    renderTray();
+    refresh.trigger();
   });
   registerContract(ipcMain, withKeyEncryption(core.handlers, box), (event) => isTrustedSender(event, rendererUrl(app.getAppPath())));
   forwardEvents(core.bus, liveContents);
@@ -218,6 +227,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     // The stored setting is the source of truth: make the OS agree at every launch, not only when it changes.
     applyAutoLaunch(autoLaunch, (await core.handlers['settings.get']()).settings.autoLaunch, logError('cannot change start-at-login'));
     renderTray();
+    refresh.trigger();
     const atLogin = process.argv.includes(HIDDEN_ARG) || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
     // On Windows the window exists (hidden) from the start: it is what receives the session-end message.
     if (!atLogin || keyError) openWindow();

@@ -13,7 +13,7 @@ export interface CoreLike {
   stop(graceMs?: number): Promise<ProxyStatus>;
 }
 
-export type ProxyTrayState = Pick<TrayState, 'running' | 'url' | 'error' | 'busy'>;
+export type ProxyTrayState = Pick<TrayState, 'running' | 'url' | 'error' | 'busy' | 'pacing'>;
 
 export interface ProxyController {
   state(): ProxyTrayState;
@@ -53,8 +53,8 @@ export function createProxyController(core: CoreLike): ProxyController {
 
   return {
     state: () => {
-      const { running, url, error } = core.status();
-      return { running, url, error, busy: inFlight > 0 };
+      const { running, url, error, pacing } = core.status();
+      return { running, url, error, busy: inFlight > 0, pacing: pacing ?? null };
     },
     start: () => track(() => core.start()),
     stop: (graceMs) => track(() => core.stop(graceMs)),

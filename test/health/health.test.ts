@@ -48,20 +48,3 @@ describe('health', () => {
     expect(statusLine({ running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false, health: ready })).toBe('Running on http://127.0.0.1:7187');
   });
 });
-
-describe('tray extras', () => {
-  it('spend line, Copy Claude Code setup, and a Model submenu with the current default checked', async () => {
-    const { trayMenu } = await import('../../main/tray-menu.js');
-    const items = trayMenu({
-      running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: false,
-      spend: { today: '$0.42', dailyFraction: 0.42 },
-      models: { current: 'mistral-large-latest', choices: ['codestral-latest', 'mistral-large-latest', 'mistral-small-latest'] },
-    });
-    expect(items.map((i) => i.label)).toContain('Today: $0.42 · 42% of daily budget');
-    expect(items.find((i) => i.id === 'copy-setup')).toMatchObject({ enabled: true });
-    const menu = items.find((i) => i.type === 'submenu')!;
-    expect(menu.label).toBe('Default model: mistral-large-latest');
-    expect(menu.submenu!.map((i) => [i.value, i.checked])).toEqual([['mistral-large-latest', true], ['codestral-latest', false], ['mistral-small-latest', false]]);
-    expect(menu.submenu!.every((i) => i.id === 'set-model' && i.type === 'radio')).toBe(true);
-  });
-});

@@ -34,10 +34,10 @@ describe('proxy controller (tray)', () => {
     const seen: boolean[] = [];
     tray.onChange(() => seen.push(tray.state().busy!));
     const started = tray.start();
-    expect(tray.state()).toEqual({ running: false, url: null, error: null, busy: true });
+    expect(tray.state()).toEqual({ running: false, url: null, error: null, busy: true, pacing: null });
     release();
     expect(await started).toMatchObject({ running: true });
-    expect(tray.state()).toEqual({ running: true, url: 'http://127.0.0.1:7187', error: null, busy: false });
+    expect(tray.state()).toEqual({ running: true, url: 'http://127.0.0.1:7187', error: null, busy: false, pacing: null });
     expect(seen).toEqual([true, false]);
     await tray.stop();
     expect(tray.state()).toMatchObject({ running: false, url: null, busy: false });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { trayMenu, trayTooltip, type TrayState } from '../../main/tray-menu.js';
+import {
+  presetMatches, presetPatch, TIER_PRESETS, trayMenu, trayTooltip, type TrayMenuItem, type TrayModels, type TrayState,
+} from '../../main/tray-menu.js';
 
 const stopped: TrayState = { running: false, url: null, error: null, autoLaunch: false };
 const running: TrayState = { running: true, url: 'http://127.0.0.1:7187', error: null, autoLaunch: true };
@@ -50,6 +52,90 @@ describe('tray menu', () => {
       expect(ids).toEqual(expect.arrayContaining(['open-window', 'quit']));
       expect(menu.at(-1)?.id).toBe('quit');
       for (const sep of menu.filter((i) => i.type === 'separator')) expect(sep.id).toBeUndefined();
+    }
+  });
+});
+
+const models = (over: Partial<TrayModels> = {}): TrayModels => ({
+  current: 'mistral-large-latest',
+  choices: ['codestral-latest', 'mistral-large-latest', 'mistral-small-latest'],
+  tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-small-latest' },
+  available: [],
+  ...over,
+});
+const submenu = (state: TrayState) => trayMenu(state).find((i) => i.type === 'submenu')!.submenu!;
+const radios = (items: TrayMenuItem[], id: string) => items.filter((i) => i.id === id).map((i) => [i.value, i.checked, i.enabled]);
+const preset = (id: string) => TIER_PRESETS.find((p) => p.id === id)!;
+
+describe('tray: spend, pacing and Claude Code setup', () => {
+  it('shows today\'s spend with the budget in use, and Copy Claude Code setup while running', () => {
+    const labels = trayMenu({ ...running, spend: { today: '$0.42', budget: { period: 'day', fraction: 0.42 } } }).map((i) => i.label);
+    expect(labels).toContain('Today: $0.42 · 42% of daily budget');
+    expect(trayMenu({ ...running, spend: { today: '€1.10', budget: { period: 'month', fraction: 1.2 } } }).map((i) => i.label)).toContain('Today: €1.10 · 120% of monthly budget');
+    expect(trayMenu({ ...running, spend: { today: '$0.00', budget: null } }).map((i) => i.label)).toContain('Today: $0.00');
+    expect(byId(running).get('copy-setup')).toMatchObject({ label: 'Copy Claude Code setup', enabled: true });
+    expect(byId(stopped).get('copy-setup')?.enabled).toBe(false);
+  });
+
+  it('a pacing line right after the status and health lines while requests wait for Mistral\'s rate limit', () => {
+    const pacing = { enabled: true, waiting: 3, oldestWaitMs: 4200 };
+    const items = trayMenu({ ...running, health: { code: 'key_rejected', label: 'Key rejected', reason: 'r', action: null, actionLabel: null, verified: false }, pacing });
+    expect(items.slice(0, 3).map((i) => i.label)).toEqual(['Running on http://127.0.0.1:7187', '⚠ Key rejected', "⏳ Pacing: 3 waiting for Mistral's rate limit (longest 4 s)"]);
+    expect(items[2]!.enabled).toBe(false);
+    expect(trayTooltip({ ...running, pacing })).toBe('CCProxy Desktop — Running on http://127.0.0.1:7187 · 3 waiting');
+    // Nothing waiting, pacing off, or the proxy stopped: no line.
+    for (const state of [{ ...running, pacing: { ...pacing, waiting: 0 } }, { ...running, pacing: { ...pacing, enabled: false } }, { ...stopped, pacing }]) {
+      expect(trayMenu(state).some((i) => i.label?.includes('Pacing'))).toBe(false);
+    }
+  });
+});
+
+describe('tray: Model submenu', () => {
+  it('switches the default model: the current one first and checked', () => {
+    const items = submenu({ ...running, models: models() });
+    expect(radios(items, 'set-model')).toEqual([['mistral-large-latest', true, true], ['codestral-latest', false, true], ['mistral-small-latest', false, true]]);
+    expect(trayMenu({ ...running, models: models() }).find((i) => i.type === 'submenu')!.label).toBe('Model: mistral-large-latest');
+  });
+
+  it('offers tier presets; the one matching the settings is checked (Sonnet equal to the default follows it)', () => {
+    const items = submenu({ ...running, models: models() });
+    expect(radios(items, 'set-preset')).toEqual([['balanced', true, true], ['all-large', false, true], ['reasoning', false, true], ['fast', false, true]]);
+    expect(items.find((i) => i.value === 'balanced')!.label).toBe('Balanced — Opus: large · Sonnet: default model · Haiku: small');
+    const allLarge = submenu({ ...running, models: models({ tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-large-latest' } }) });
+    expect(radios(allLarge, 'set-preset').filter(([, checked]) => checked)).toEqual([['all-large', true, true]]);
+    // A Sonnet tier pinned to another model is not Balanced any more.
+    expect(presetMatches(preset('balanced'), { opus: 'mistral-large-latest', sonnet: 'codestral-latest', haiku: 'mistral-small-latest' }, 'mistral-large-latest')).toBe(false);
+  });
+
+  it('a mapping made in the window shows as a checked, disabled Custom line', () => {
+    const items = submenu({ ...running, models: models({ tiers: { opus: 'codestral-latest', sonnet: 'mistral-large-latest', haiku: 'ministral-3b-latest' } }) });
+    expect(radios(items, 'set-preset').every(([, checked]) => !checked)).toBe(true);
+    const custom = items.find((i) => i.label?.startsWith('Custom'))!;
+    expect(custom).toMatchObject({ type: 'radio', checked: true, enabled: false, label: 'Custom — Opus: codestral · Sonnet: default model · Haiku: ministral-3b' });
+  });
+
+  it('leaves out presets naming a model the account does not offer', () => {
+    const available = ['mistral-large-latest', 'mistral-small-latest', 'mistral-large-2512'];
+    expect(radios(submenu({ ...running, models: models({ available }) }), 'set-preset').map(([v]) => v)).toEqual(['balanced', 'all-large']);
+  });
+
+  it('settings pinned by environment variables are shown read-only', () => {
+    const items = submenu({ ...running, models: models({ pinned: { defaultModel: true, tiers: true } }) });
+    expect(items.filter((i) => i.id === 'set-model' || i.id === 'set-preset').every((i) => i.enabled === false)).toBe(true);
+    expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(['Default model (set by MISTRAL_MODEL)', 'Claude tiers (set by CCPROXY_*_MODEL)']));
+  });
+
+  it('a preset becomes a tiers patch for settings.update; "same as default" does not pin a following Sonnet tier', () => {
+    const following = { opus: 'codestral-latest', sonnet: 'mistral-large-latest', haiku: 'ministral-3b-latest' };
+    expect(presetPatch(preset('balanced'), following, 'mistral-large-latest')).toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest' } });
+    // Sonnet on another model: "same as default" sets it to the default model's id.
+    expect(presetPatch(preset('balanced'), { ...following, sonnet: 'codestral-latest' }, 'mistral-medium-latest'))
+      .toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest', sonnet: 'mistral-medium-latest' } });
+    expect(presetPatch(preset('fast'), following, 'mistral-large-latest')).toEqual({ tiers: { opus: 'mistral-small-latest', sonnet: 'mistral-small-latest', haiku: 'ministral-8b-latest' } });
+    // Every preset matches the settings its own patch produces.
+    for (const p of TIER_PRESETS) {
+      const tiers = { ...following, ...presetPatch(p, following, 'mistral-large-latest').tiers };
+      expect(presetMatches(p, tiers, 'mistral-large-latest'), p.id).toBe(true);
     }
   });
 });

@@ -1,0 +1,40 @@
+import type { ModelOption } from '../app/contract/api.js';
+import type { Currency, SettingsView } from '../app/contract/settings.js';
+import type { BudgetState } from '../app/contract/usage.js';
+import type { TrayModels, TrayState } from './tray-menu.js';
+
+// Turns the core's typed answers (settings.get, usage.report, budget.state, models.list) into the tray's state.
+// Pure, so what the tray says about money and models is unit-tested without Electron.
+
+/** The same rules as the window's money(): small amounts keep two significant digits instead of showing 0.00. */
+export function formatMoney(usd: number, currency: Currency, eurPerUsd: number): string {
+  const v = currency === 'EUR' ? usd * eurPerUsd : usd;
+  const abs = Math.abs(v);
+  const opts: Intl.NumberFormatOptions = { style: 'currency', currency };
+  if (abs === 0) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  else if (abs < 0.01) Object.assign(opts, { minimumSignificantDigits: 2, maximumSignificantDigits: 2 });
+  else if (abs < 10) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+  else Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return new Intl.NumberFormat(undefined, opts).format(v);
+}
+
+/** Today's spend in the user's currency, and the budget closest to its limit (the one that will refuse first). */
+export function traySpend(todayUsd: number, settings: Pick<SettingsView['settings'], 'currency' | 'eurPerUsd'>, budgets: BudgetState[]): NonNullable<TrayState['spend']> {
+  const tightest = [...budgets].sort((a, b) => b.fraction - a.fraction)[0];
+  return {
+    today: formatMoney(todayUsd, settings.currency, settings.eurPerUsd),
+    budget: tightest ? { period: tightest.period, fraction: tightest.fraction } : null,
+  };
+}
+
+/** The Model submenu's data: `-latest` aliases to switch the default to, the tiers, and what the account offers. */
+export function trayModels(view: SettingsView, models: ModelOption[]): TrayModels {
+  const ids = models.flatMap((m) => [m.id, ...(m.aliases ?? [])]);
+  return {
+    current: view.settings.defaultModel,
+    choices: [...new Set(ids.filter((id) => id.endsWith('-latest')))],
+    tiers: { ...view.settings.tiers },
+    available: [...new Set(ids)],
+    pinned: { defaultModel: view.sources.defaultModel === 'env', tiers: view.sources.tiers === 'env' },
+  };
+}
