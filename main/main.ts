@@ -1,5 +1,5 @@
 import {
-  app, clipboard, dialog, ipcMain, Menu, nativeImage, safeStorage, Tray, type BrowserWindow, type MenuItemConstructorOptions,
+  app, clipboard, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, Tray, type BrowserWindow, type MenuItemConstructorOptions,
 } from 'electron';
 import ElectronStore from 'electron-store';
 import { homedir } from 'node:os';
@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppHandler, rendererDir } from './app-protocol.js';
 import { applyAutoLaunch, createAutoLaunch, HIDDEN_ARG } from './auto-launch.js';
 import { forwardEvents, isTrustedSender, registerContract } from './ipc.js';
 import { createProxyController } from './proxy-controller.js';
-import { rendererUrl } from './renderer-location.js';
 import { safeStorageBox, type AsyncSecretBox } from './safe-storage-box.js';
 import { openAppSettings } from './settings-source.js';
 import { prepareStoredKey, withKeyEncryption } from './stored-key.js';
@@ -50,6 +50,8 @@ async function openCore(box: AsyncSecretBox): Promise<{ core: CoreService; keyEr
 }
 
 function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): void {
+  // The window's pages, with their Content-Security-Policy header (app-protocol.ts).
+  protocol.handle(APP_SCHEME, createAppHandler(rendererDir(app.getAppPath())));
   const proxy = createProxyController(core);
   const autoLaunch = createAutoLaunch({
     platform: process.platform,
@@ -74,7 +76,6 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     if (win?.isDestroyed()) win = null;
     if (!win) {
       win = createMainWindow({
-        appPath: app.getAppPath(),
         preload: join(here, 'preload.cjs'),
         icon: process.platform === 'linux' ? asset('icon.png') : undefined,
         isQuitting: () => quitting,
@@ -216,7 +217,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     applyAutoLaunch(autoLaunch, view.settings.autoLaunch, logError('cannot change start-at-login'));
     refresh.trigger();
   });
-  registerContract(ipcMain, withKeyEncryption(core.handlers, box), (event) => isTrustedSender(event, rendererUrl(app.getAppPath())));
+  registerContract(ipcMain, withKeyEncryption(core.handlers, box), (event) => isTrustedSender(event, APP_URL));
   forwardEvents(core.bus, liveContents);
 
   const image = nativeImage.createFromPath(asset(process.platform === 'darwin' ? 'tray-Template.png' : 'tray.png'));
@@ -261,6 +262,8 @@ function selfTest(box: AsyncSecretBox): void {
 
 // No application menu: the default one (Reload, Toggle DevTools…) must not ship in the window.
 Menu.setApplicationMenu(null);
+// Only possible before 'ready'.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 app.setAppUserModelId('dev.ccproxy.desktop');
 const box = safeStorageBox(safeStorage, process.platform);
 if (process.argv.includes(SELF_TEST_ARG)) selfTest(box);

@@ -1,8 +1,8 @@
 import { BrowserWindow, shell } from 'electron';
-import { hasRenderer, placeholderUrl, rendererIndex, rendererUrl } from './renderer-location.js';
+import { APP_URL } from './app-protocol.js';
+import { isAppPage, windowOptions } from './window-options.js';
 
 export interface WindowOptions {
-  appPath: string;
   preload: string;
   icon?: string;
   /** Closing only hides the window until the user quits from the tray. */
@@ -10,34 +10,22 @@ export interface WindowOptions {
 }
 
 export function createMainWindow(opts: WindowOptions): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 980,
-    height: 700,
-    // The renderer reflows down to 480 px wide (tested at that width).
-    minWidth: 480,
-    minHeight: 420,
-    show: false,
-    title: 'CCProxy Desktop',
-    icon: opts.icon,
-    webPreferences: { preload: opts.preload, contextIsolation: true, sandbox: true, nodeIntegration: false },
-  });
+  const win = new BrowserWindow(windowOptions(opts));
   win.on('close', (event) => {
     if (opts.isQuitting()) return;
     event.preventDefault();
     win.hide();
   });
-  const home = rendererUrl(opts.appPath);
   // The page is local and trusted; anything else it links to opens in the user's browser, never in this window.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (event) => {
-    if (event.url.split('#')[0] !== home) event.preventDefault();
+    if (!isAppPage(event.url)) event.preventDefault();
   });
-  const fallback = placeholderUrl(rendererIndex(opts.appPath));
-  const load = hasRenderer(opts.appPath) ? win.loadURL(home) : win.loadURL(fallback);
-  load.catch(() => win.loadURL(fallback).catch(() => undefined));
+  // ccproxy://app/ serves the built UI, or a placeholder page when it is absent (app-protocol.ts).
+  win.loadURL(APP_URL).catch((err: unknown) => console.error('ccproxy: the window cannot load its page:', err));
   return win;
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_CSP, APP_URL } from '../../main/app-protocol.js';
 import { defaultAgent, startMockMistral, type MockMistral } from '../mock-mistral/index.js';
 
 // Launch SIMULATION (not Electron): the compiled main process (dist/main/main.js, built by the global setup) runs in
@@ -25,11 +26,16 @@ interface Launched {
   stdout: () => string;
   send: <T = unknown>(cmd: string, extra?: Record<string, unknown>) => Promise<T>;
 }
+interface FakeMenuItem { id?: string; label?: string; type?: string; enabled: boolean; checked?: boolean; submenu?: FakeMenuItem[] }
+interface FakeDocument { url: string; status: number; headers: Record<string, string>; subresources: { ref: string; url?: string; status: number | string; type?: string }[] }
 interface FakeState {
   ready: boolean;
   tooltip: string | null;
-  menu: { id?: string; label?: string; enabled: boolean }[];
-  windows: { visible: boolean; destroyed: boolean }[];
+  menu: FakeMenuItem[];
+  menuBuilds: number;
+  clipboard: string[];
+  privileged?: Record<string, Record<string, boolean>>;
+  windows: { visible: boolean; destroyed: boolean; url: string | null; documents: FakeDocument[]; options: Record<string, unknown> }[];
   dialogs: { message: string; detail?: string }[];
   errorBoxes: unknown[];
   appMenu: null | string;
@@ -119,6 +125,16 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(s1.appMenu).toBeNull();
     expect(s1.appMenuBeforeReady).toBe(true);
     expect(s1.windows.filter((w) => w.visible)).toHaveLength(1);
+    // The window shows ccproxy://app/ (not file://), its document came with a CSP header, and its content area
+    // cannot shrink below the UI's 480 px.
+    const win = await until('the window\'s page', stateOf(first), (s) => s.windows[0]?.documents.length === 1);
+    expect(win.privileged?.ccproxy).toMatchObject({ standard: true, secure: true });
+    expect(win.windows[0]!.url).toBe(APP_URL);
+    expect(win.windows[0]!.documents[0]!.headers['content-security-policy']).toMatch(/^default-src '(self|none)'/);
+    expect(win.windows[0]!.options).toMatchObject({ useContentSize: true, minWidth: 480 });
+    // Only that page may call the core.
+    const foreign = await first.send<{ error?: { type: string } }>('invoke', { channel: 'settings.get', senderUrl: 'file:///tmp/evil.html' });
+    expect(foreign.error?.type).toBe('permission_error');
 
     const saved = await first.send<{ result?: { apiKey: { set: boolean; encrypted: boolean } } }>('invoke', { channel: 'settings.update', request: { apiKey: KEY } });
     expect(saved, JSON.stringify(saved)).toMatchObject({ result: expect.anything() });
@@ -279,6 +295,82 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(rows).toBeGreaterThanOrEqual(1);
     mock.setResponder(defaultAgent);
     app.child.kill('SIGKILL');
+  });
+
+  it('the window\'s pages come from ccproxy://app/ with the CSP header; the build\'s assets resolve through it, nothing else does', async () => {
+    const appDir = join(base, 'ui-app');
+    mkdirSync(join(appDir, 'dist-renderer', 'assets'), { recursive: true });
+    writeFileSync(join(appDir, 'package.json'), readFileSync(join(root, 'package.json')));
+    writeFileSync(join(appDir, 'dist-renderer', 'index.html'), '<!doctype html><html><head><link rel="stylesheet" href="./assets/app.css">'
+      + '<script type="module" crossorigin src="./assets/app.js"></script><link rel="icon" href="./missing.png"></head><body></body></html>');
+    writeFileSync(join(appDir, 'dist-renderer', 'assets', 'app.js'), 'export {}');
+    writeFileSync(join(appDir, 'dist-renderer', 'assets', 'app.css'), 'body{}');
+    const dirs = { userData: join(base, 'ui', 'userData'), keyring: join(base, 'ui', 'keyring') };
+    const app = start(dirs, { ...(await portEnv()), FAKE_APP_PATH: appDir });
+    const s = await until('the window\'s page', stateOf(app), (st) => st.windows[0]?.documents.length === 1 && runningUrl(st) !== undefined);
+    const doc = s.windows[0]!.documents[0]!;
+    expect(doc).toMatchObject({ url: APP_URL, status: 200 });
+    expect(doc.headers['content-security-policy']).toBe(APP_CSP);
+    expect(doc.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(doc.subresources).toEqual([
+      { ref: './assets/app.css', url: 'ccproxy://app/assets/app.css', status: 200, type: 'text/css; charset=utf-8' },
+      { ref: './assets/app.js', url: 'ccproxy://app/assets/app.js', status: 200, type: 'text/javascript; charset=utf-8' },
+      { ref: './missing.png', url: 'ccproxy://app/missing.png', status: 404, type: 'text/plain; charset=utf-8' },
+    ]);
+    // The page is trusted by its ccproxy:// URL: it reaches the core.
+    const status = await app.send<{ result?: { running: boolean } }>('invoke', { channel: 'proxy.status' });
+    expect(status.result?.running).toBe(true);
+    await app.send('quit');
+    expect(await app.exited).toBe(0);
+    expect(app.stderr()).not.toMatch(/cannot load its page|Unhandled/);
+  });
+
+  it('tray: tier presets through the settings, a pacing line while requests wait, today\'s spend, the setup to copy, at most one redraw a second', async () => {
+    const dirs = { userData: join(base, 't', 'userData'), keyring: join(base, 't', 'keyring') };
+    const app = start(dirs, { ...(await portEnv()), MISTRAL_API_KEY: KEY, CCPROXY_PACING: 'custom', CCPROXY_PACING_RPS: '2', CCPROXY_PACING_MAX_WAIT_S: '120' });
+    const modelMenu = (st: FakeState) => st.menu.find((i) => i.type === 'submenu');
+    const checkedPreset = (st: FakeState) => modelMenu(st)?.submenu?.find((i) => i.id?.startsWith('set-preset:') && i.checked)?.id;
+    const s = await until('the Model submenu', stateOf(app), (st) => runningUrl(st) !== undefined && checkedPreset(st) !== undefined);
+    // The default mapping is the Balanced preset.
+    expect(checkedPreset(s)).toBe('set-preset:balanced');
+    expect(modelMenu(s)!.label).toBe('Model: mistral-large-latest');
+    expect(s.menu.map((i) => i.label)).toContain('Today: $0.00');
+
+    await app.send('click', { item: 'set-preset:all-large' });
+    await until('All Large checked', stateOf(app), (st) => checkedPreset(st) === 'set-preset:all-large');
+    const tiers = await app.send<{ result: { settings: { tiers: Record<string, string> } } }>('invoke', { channel: 'settings.get' });
+    expect(tiers.result.settings.tiers).toEqual({ opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-large-latest' });
+    expect(JSON.parse(readFileSync(join(dirs.userData, 'settings.json'), 'utf8')).tiers).toMatchObject({ haiku: 'mistral-large-latest' });
+    await app.send('click', { item: 'set-preset:balanced' });
+    await until('Balanced checked again', stateOf(app), (st) => checkedPreset(st) === 'set-preset:balanced');
+
+    await app.send('click', { item: 'copy-setup' });
+    const url = runningUrl(s)!;
+    await until('the setup on the clipboard', stateOf(app), (st) => st.clipboard.some((t) => t.includes(`export ANTHROPIC_BASE_URL=${url}`)));
+
+    // Eight requests at 2 per second: most wait their turn, and the tray says so.
+    const buildsBefore = (await app.send<FakeState>('state')).menuBuilds;
+    const began = Date.now();
+    const requests = Array.from({ length: 8 }, () => fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'any', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((r) => r.status));
+    const waiting = await until('the pacing line', stateOf(app), (st) => st.menu.some((i) => /^⏳ Pacing: \d+ waiting for Mistral's rate limit/.test(i.label ?? '')));
+    const line = waiting.menu.findIndex((i) => i.label?.startsWith('⏳'));
+    expect(line).toBeGreaterThan(0);
+    expect(line).toBeLessThanOrEqual(2); // right after the status (and health) line
+    expect(waiting.tooltip).toMatch(/· \d+ waiting$/);
+    expect(await Promise.all(requests)).toEqual(Array(8).fill(200));
+    const after = await until('spend shown, pacing line gone', stateOf(app), (st) =>
+      !st.menu.some((i) => i.label?.startsWith('⏳')) && st.menu.some((i) => /^Today: \$0\.\d*[1-9]/.test(i.label ?? '')));
+    const seconds = (Date.now() - began) / 1000;
+    // Dozens of pacer and request events in that time; the menu followed at most once a second (plus the first).
+    expect(after.menuBuilds - buildsBefore).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    expect(after.menuBuilds - buildsBefore).toBeGreaterThanOrEqual(2);
+    expect(mock.violations()).toEqual([]);
+    await app.send('quit');
+    expect(await app.exited).toBe(0);
   });
 
   it('the app\'s --self-test argument checks the keychain (async safeStorage after ready), settings, ledger and proxy, and exits 0', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../app/contract/api.js';
 import { EVENT_CHANNEL, ipcChannel } from '../../main/ipc.js';
-import { rendererUrl } from '../../main/renderer-location.js';
+import { APP_SCHEME, APP_URL } from '../../main/app-protocol.js';
 import type { TrayMenuItem } from '../../main/tray-menu.js';
 
 // Electron's binary cannot run here, so main.ts is driven against a fake 'electron' that mimics the few events
@@ -98,6 +98,7 @@ const fake = vi.hoisted(() => {
     setContextMenu = (menu: MenuItem[]) => void (this.menu = menu);
   }
   const app = new FakeApp();
+  const protocols = { privileged: [] as unknown[], handlers: new Map<string, (request: Request) => Promise<Response>>() };
   const clipboardText: string[] = [];
   const ipcHandlers = new Map<string, Fn>();
   const electron = {
@@ -121,8 +122,12 @@ const fake = vi.hoisted(() => {
       },
     },
     shell: { openExternal: async () => undefined },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => void protocols.privileged.push(...schemes),
+      handle: (scheme: string, fn: (request: Request) => Promise<Response>) => void protocols.handlers.set(scheme, fn),
+    },
   };
-  return { electron, app, ready, windows, trays, clipboardText, ipcHandlers };
+  return { electron, app, ready, windows, trays, clipboardText, ipcHandlers, protocols };
 });
 
 vi.mock('electron', () => ({ ...fake.electron, default: fake.electron }));
@@ -139,14 +144,14 @@ vi.mock('electron-store', async () => {
 });
 
 const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 };
 const tray = () => fake.trays[0]!;
 const item = (id: string) => tray().menu.find((i) => i.id === id);
 const click = (id: string) => item(id)!.click!();
 const url = () => fake.trays[0]?.tooltip.match(/Running on (\S+)/)?.[1];
-const OUR_PAGE = { senderFrame: { url: rendererUrl('/nonexistent-app') } };
+const OUR_PAGE = { senderFrame: { url: APP_URL } };
 const invoke = (channel: string, request?: unknown, event: unknown = OUR_PAGE) => fake.ipcHandlers.get(ipcChannel(channel as never))!(event, request);
 
 describe('main.ts wiring (fake electron)', () => {
@@ -175,12 +180,17 @@ describe('main.ts wiring (fake electron)', () => {
     expect((await fetch(`${url()}/health`)).status).toBe(200);
   });
 
-  it('opens a locked-down window that falls back to the placeholder page', () => {
+  it('opens a locked-down window on ccproxy://app/, which serves a placeholder page (with its CSP) without a UI build', async () => {
     const win = fake.windows[0]!;
     expect(win.visible).toBe(true);
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
     expect(String(win.options.webPreferences.preload)).toMatch(/main[/\\]preload\.cjs$/);
-    expect(win.loaded[0]).toMatch(/^data:text\/html/);
+    expect(win.loaded[0]).toBe(APP_URL);
+    expect(fake.protocols.privileged).toEqual([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, corsEnabled: true } }]);
+    const page = await fake.protocols.handlers.get(APP_SCHEME)!(new Request(APP_URL));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-/);
+    expect(await page.text()).toContain('/nonexistent-app/dist-renderer/index.html');
   });
 
   it('stop and start from the tray, and copy the URL', async () => {

@@ -8,12 +8,17 @@
 //   process decrypts what the first stored, and a replaced keyring makes decryption fail like a lost keychain.
 // - BrowserWindow cannot be created before 'ready'; any method of a destroyed window throws "Object has been
 //   destroyed". clipboard.writeText returns a promise (45); dialog.showErrorBox before 'ready' only prints (Linux).
+// - protocol: registerSchemesAsPrivileged throws after 'ready'; handle() only after 'ready', once per scheme.
+//   loadURL of a custom scheme asks its handler with a web Request and shows the Response as the document; an
+//   unhandled scheme rejects (ERR_UNKNOWN_URL_SCHEME). The document's subresources (src/href) resolve relative to
+//   it — only for a scheme registered as standard, as Chromium does — and go through the same handler. What the
+//   window records: each document's status and response headers (its Content-Security-Policy) and subresources.
+// - Tray.setContextMenu counts the menus handed to the OS.
 // The test drives it over the Node IPC channel: {cmd, ...} messages, answered with {reply}.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const env = process.env;
 const userData = env.FAKE_USER_DATA;
@@ -129,6 +134,46 @@ export const safeStorage = {
   setUsePlainTextEncryption() {},
 };
 
+// ---- protocol ------------------------------------------------------------------------------------------------
+const privileged = new Map();
+const protocolHandlers = new Map();
+export const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    if (isReady) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+    for (const s of schemes) privileged.set(s.scheme, { ...s.privileges });
+    log.privileged = Object.fromEntries(privileged);
+  },
+  handle(scheme, handler) {
+    if (!isReady) throw new Error('protocol.handle cannot be used before the app is ready');
+    if (protocolHandlers.has(scheme)) throw new Error(`Failed to register protocol: ${scheme}`);
+    protocolHandlers.set(scheme, handler);
+  },
+  isProtocolHandled: (scheme) => protocolHandlers.has(scheme),
+};
+const BUILTIN_SCHEMES = new Set(['http', 'https', 'file', 'data', 'about', 'blob']);
+async function request(url) {
+  const scheme = new URL(url).protocol.slice(0, -1);
+  const handler = protocolHandlers.get(scheme);
+  if (!handler) throw new Error(`ERR_UNKNOWN_URL_SCHEME (-302) loading '${url}'`);
+  const res = await handler(new Request(url));
+  return { url, status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+}
+async function loadDocument(url) {
+  const scheme = new URL(url).protocol.slice(0, -1);
+  if (BUILTIN_SCHEMES.has(scheme)) return { url, status: 200, headers: {}, subresources: [] };
+  const doc = await request(url);
+  const refs = [...doc.body.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  const standard = privileged.get(scheme)?.standard === true;
+  const subresources = [];
+  for (const ref of refs) {
+    // A non-standard scheme has no hierarchy for Chromium: relative references do not resolve.
+    if (!standard && !/^[a-z][a-z0-9+.-]*:/i.test(ref)) { subresources.push({ ref, status: 'unresolved' }); continue; }
+    const sub = await request(new URL(ref, url).href);
+    subresources.push({ ref, url: sub.url, status: sub.status, type: sub.headers['content-type'] });
+  }
+  return { url, status: doc.status, headers: doc.headers, subresources };
+}
+
 // ---- windows, tray, menus --------------------------------------------------------------------------------
 const windows = [];
 export class BrowserWindow extends EventEmitter {
@@ -148,7 +193,15 @@ export class BrowserWindow extends EventEmitter {
     windows.push(this);
   }
   #live() { if (this.destroyedFlag) throw destroyedError(); }
-  loadURL(url) { this.#live(); this.loaded.push(url); return Promise.resolve(); }
+  documents = [];
+  loadURL(url) {
+    this.#live();
+    this.loaded.push(url);
+    return loadDocument(url).then((doc) => {
+      this.documents.push(doc);
+      this.url = url;
+    });
+  }
   show() { this.#live(); this.visible = true; }
   hide() { this.#live(); this.visible = false; }
   focus() { this.#live(); }
@@ -180,7 +233,8 @@ export class Tray extends EventEmitter {
     trays.push(this);
   }
   setToolTip(t) { this.tooltip = t; }
-  setContextMenu(m) { this.menu = m ?? []; }
+  menuBuilds = 0;
+  setContextMenu(m) { this.menu = m ?? []; this.menuBuilds++; }
   isDestroyed() { return this.destroyed; }
   destroy() { this.destroyed = true; }
 }
@@ -211,17 +265,30 @@ export const dialog = {
 };
 export const shell = { openExternal: async () => undefined };
 export const powerMonitor = new EventEmitter();
-export default { app, safeStorage, BrowserWindow, Tray, Menu, nativeImage, clipboard, ipcMain, dialog, shell, powerMonitor };
+export default { app, safeStorage, BrowserWindow, Tray, Menu, nativeImage, clipboard, ipcMain, dialog, shell, powerMonitor, protocol };
 
 // ---- the test's control channel ---------------------------------------------------------------------------
+const menuItem = (i) => ({ id: i.id, label: i.label, type: i.type, enabled: i.enabled !== false, checked: i.checked, submenu: i.submenu?.map(menuItem) });
+const findItem = (items, id) => {
+  for (const i of items ?? []) {
+    if (i.id === id) return i;
+    const inner = findItem(i.submenu, id);
+    if (inner) return inner;
+  }
+  return undefined;
+};
 const state = () => {
   const tray = trays[0];
   return {
     ready: isReady,
     quitting,
     tooltip: tray?.tooltip ?? null,
-    menu: (tray?.menu ?? []).map((i) => ({ id: i.id, label: i.label, enabled: i.enabled !== false, checked: i.checked })),
-    windows: windows.map((w) => ({ visible: w.visible, destroyed: w.destroyedFlag, menuBar: w.options?.autoHideMenuBar })),
+    menu: (tray?.menu ?? []).map(menuItem),
+    menuBuilds: tray?.menuBuilds ?? 0,
+    windows: windows.map((w) => ({
+      visible: w.visible, destroyed: w.destroyedFlag, menuBar: w.options?.autoHideMenuBar, url: w.url ?? null, documents: w.documents,
+      options: { width: w.options?.width, height: w.options?.height, minWidth: w.options?.minWidth, minHeight: w.options?.minHeight, useContentSize: w.options?.useContentSize },
+    })),
     clipboard: clipboardText,
     ...log,
   };
@@ -232,10 +299,12 @@ process.on('message', async (msg) => {
     if (msg.cmd === 'state') reply = state();
     else if (msg.cmd === 'invoke') {
       const handler = ipcHandlers.get(`ccproxy:${msg.channel}`);
-      const url = pathToFileURL(join(env.FAKE_APP_PATH, 'dist-renderer', 'index.html')).href;
+      // The call comes from the page the window shows (or a given one, to test the sender check).
+      const url = msg.senderUrl ?? windows.filter((w) => !w.destroyedFlag).at(-1)?.url;
+      if (!url) throw new Error('no window page to invoke from');
       reply = await handler({ senderFrame: { url } }, msg.request);
     } else if (msg.cmd === 'click') {
-      const item = trays[0]?.menu.find((i) => i.id === msg.item);
+      const item = findItem(trays[0]?.menu, msg.item);
       if (!item) throw new Error(`no tray item ${msg.item}`);
       item.click?.();
       reply = true;
