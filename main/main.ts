@@ -70,13 +70,14 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   const asset = (name: string) => join(app.getAppPath(), 'build', name);
   const liveContents = () => (win && !win.isDestroyed() ? win.webContents : undefined);
 
-  const ensureWindow = (): BrowserWindow | null => {
+  const ensureWindow = (tab?: string): BrowserWindow | null => {
     // After quit starts, a window must not be (re)created: it would be destroyed mid-load, or throw.
     if (quitting) return null;
     if (win?.isDestroyed()) win = null;
     if (!win) {
       win = createMainWindow({
         preload: join(here, 'preload.cjs'),
+        route: tab,
         icon: process.platform === 'linux' ? asset('icon.png') : undefined,
         isQuitting: () => quitting,
       });
@@ -91,9 +92,13 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     }
     return win;
   };
-  const openWindow = () => {
-    const w = ensureWindow();
+  /** Shows the window, on a tab of the UI (its #route) when one is named. */
+  const openWindow = (tab?: 'settings') => {
+    const existed = win !== null && !win.isDestroyed();
+    const w = ensureWindow(tab);
     if (!w) return;
+    // Same page, new fragment: a same-document navigation the UI follows (hashchange), no reload.
+    if (existed && tab) w.loadURL(`${APP_URL}#${tab}`).catch(logError('cannot show the settings'));
     showWindow(w);
     // LSUIElement apps are never frontmost on their own; without this the window opens behind others.
     if (process.platform === 'darwin') app.focus({ steal: true });
@@ -123,6 +128,11 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
 
   const actions: Record<TrayActionId, (value?: string) => void> = {
     status: () => undefined,
+    'health-action': (action) => {
+      if (action === 'start_proxy') void proxy.start();
+      else if (action === 'test_key') void core.handlers['settings.testKey']({}).catch(logError('cannot test the key'));
+      else openWindow('settings');
+    },
     start: () => void proxy.start(),
     stop: () => void proxy.stop(),
     'copy-url': () => {
@@ -146,7 +156,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
         .then(({ settings }) => core.handlers['settings.update'](presetPatch(preset, settings.tiers, settings.defaultModel)))
         .catch(logError('cannot apply the tier preset'));
     },
-    'open-window': openWindow,
+    'open-window': () => openWindow(),
     // Through the settings, like the window's switch: the 'settings.changed' event then applies it to the OS.
     'auto-launch': () => void core.handlers['settings.update']({ autoLaunch: !safeIsEnabled() }).catch(logError('cannot change start-at-login')),
     quit: () => app.quit(),
@@ -185,8 +195,8 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   }
   let lastShown = '';
 
-  app.on('second-instance', openWindow);
-  app.on('activate', openWindow);
+  app.on('second-instance', () => openWindow());
+  app.on('activate', () => openWindow());
   // The proxy lives in the tray: closing the last window must not quit.
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => {
@@ -223,7 +233,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   const image = nativeImage.createFromPath(asset(process.platform === 'darwin' ? 'tray-Template.png' : 'tray.png'));
   tray = new Tray(image);
   // macOS shows the menu on click by itself; Windows and Linux (where the desktop reports clicks) open the window.
-  if (process.platform !== 'darwin') tray.on('click', openWindow);
+  if (process.platform !== 'darwin') tray.on('click', () => openWindow());
   void (async () => {
     // The stored setting is the source of truth: make the OS agree at every launch, not only when it changes.
     applyAutoLaunch(autoLaunch, (await core.handlers['settings.get']()).settings.autoLaunch, logError('cannot change start-at-login'));

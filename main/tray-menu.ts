@@ -54,7 +54,7 @@ export interface TrayState {
 }
 
 export type TrayActionId =
-  | 'status' | 'start' | 'stop' | 'copy-url' | 'copy-setup' | 'set-model' | 'set-preset' | 'open-window' | 'auto-launch' | 'quit';
+  | 'status' | 'health-action' | 'start' | 'stop' | 'copy-url' | 'copy-setup' | 'set-model' | 'set-preset' | 'open-window' | 'auto-launch' | 'quit';
 
 export interface TrayMenuItem {
   id?: TrayActionId;
@@ -62,7 +62,7 @@ export interface TrayMenuItem {
   type: 'normal' | 'separator' | 'checkbox' | 'radio' | 'submenu';
   enabled?: boolean;
   checked?: boolean;
-  /** For 'set-model': the model id; for 'set-preset': the preset id. */
+  /** For 'set-model': the model id; for 'set-preset': the preset id; for 'health-action': the HealthAction. */
   value?: string;
   submenu?: TrayMenuItem[];
 }
@@ -165,6 +165,17 @@ export function healthLine(state: TrayState): string | null {
   return h && state.running && h.code !== 'ready' ? h.label : null;
 }
 
+/** Health actions the tray runs itself; the others open the window's Settings. */
+export const TRAY_RUNS: ReadonlySet<string> = new Set(['start_proxy', 'test_key']);
+
+/** The one action that fixes a non-Ready health, as a menu item ("Add API key…" opens Settings). */
+export function healthActionItem(state: TrayState): TrayMenuItem | null {
+  const h = state.health;
+  if (!healthLine(state) || !h?.action || !h.actionLabel) return null;
+  const label = TRAY_RUNS.has(h.action) || h.actionLabel.endsWith('…') ? h.actionLabel : `${h.actionLabel}…`;
+  return { id: 'health-action', value: h.action, label, type: 'normal', enabled: state.busy !== true };
+}
+
 export function trayTooltip(state: TrayState): string {
   const health = healthLine(state);
   const waiting = pacingLine(state) ? ` · ${state.pacing!.waiting} waiting` : '';
@@ -175,10 +186,12 @@ export function trayMenu(state: TrayState): TrayMenuItem[] {
   const busy = state.busy === true;
   const health = healthLine(state);
   const pacing = pacingLine(state);
+  const fix = healthActionItem(state);
   const canConnect = state.running && state.url !== null;
   return [
     { id: 'status', label: statusLine(state), type: 'normal', enabled: false },
     ...(health ? [header(`⚠ ${health}`)] : []),
+    ...(fix ? [fix] : []),
     ...(pacing ? [header(`⏳ ${pacing}`)] : []),
     ...(state.spend ? [header(spendLine(state.spend))] : []),
     { type: 'separator' },

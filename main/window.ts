@@ -5,6 +5,8 @@ import { isAppPage, windowOptions } from './window-options.js';
 export interface WindowOptions {
   preload: string;
   icon?: string;
+  /** The UI's tab to open on (its #route), e.g. 'settings'. */
+  route?: string;
   /** Closing only hides the window until the user quits from the tray. */
   isQuitting: () => boolean;
 }
@@ -25,7 +27,7 @@ export function createMainWindow(opts: WindowOptions): BrowserWindow {
     if (!isAppPage(event.url)) event.preventDefault();
   });
   // ccproxy://app/ serves the built UI, or a placeholder page when it is absent (app-protocol.ts).
-  win.loadURL(APP_URL).catch((err: unknown) => console.error('ccproxy: the window cannot load its page:', err));
+  win.loadURL(opts.route ? `${APP_URL}#${opts.route}` : APP_URL).catch((err: unknown) => console.error('ccproxy: the window cannot load its page:', err));
   return win;
 }
 

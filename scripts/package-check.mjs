@@ -118,7 +118,7 @@ const main = async () => {
     // Fuses were flipped in the (stub) binary the way electron-builder.yml says.
     {
       const wire = await getCurrentFuseWire(join(after.dir, 'ccproxy-desktop'));
-      const want = { RunAsNode: false, EnableCookieEncryption: true, EnableNodeOptionsEnvironmentVariable: false, EnableNodeCliInspectArguments: false, OnlyLoadAppFromAsar: true, GrantFileProtocolExtraPrivileges: true };
+      const want = { RunAsNode: false, EnableCookieEncryption: true, EnableNodeOptionsEnvironmentVariable: false, EnableNodeCliInspectArguments: false, OnlyLoadAppFromAsar: true, GrantFileProtocolExtraPrivileges: false };
       for (const [name, on] of Object.entries(want)) {
         check(wire[FuseV1Options[name]] === (on ? FuseState.ENABLE : FuseState.DISABLE), `fuse ${name} ${on ? 'on' : 'off'}`);
       }

@@ -373,6 +373,27 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(await app.exited).toBe(0);
   });
 
+  it('tray health: without a key, "⚠ Needs key" and "Add API key…", which opens the window on Settings', async () => {
+    const dirs = { userData: join(base, 'h', 'userData'), keyring: join(base, 'h', 'keyring') };
+    const app = start(dirs, await portEnv(), ['--hidden']);
+    const s = await until('the health line', stateOf(app), (st) => st.menu.some((i) => i.id?.startsWith('health-action:')));
+    const at = s.menu.findIndex((i) => i.label === '⚠ Needs key');
+    expect(at).toBe(1);
+    expect(s.menu[at + 1]).toMatchObject({ id: 'health-action:add_key', label: 'Add API key…', enabled: true });
+    expect(s.windows).toEqual([]);
+    await app.send('click', { item: 'health-action:add_key' });
+    const opened = await until('the window on Settings', stateOf(app), (st) => st.windows[0]?.url === `${APP_URL}#settings`);
+    expect(opened.windows[0]!.visible).toBe(true);
+    // Hidden, then asked again: the same window comes back on Settings without reloading the page.
+    await app.send('close-window');
+    await app.send('click', { item: 'health-action:add_key' });
+    const again = await until('shown again', stateOf(app), (st) => st.windows[0]?.visible === true);
+    expect(again.windows).toHaveLength(1);
+    expect(again.windows[0]!.documents).toHaveLength(1);
+    await app.send('quit');
+    expect(await app.exited).toBe(0);
+  });
+
   it('the app\'s --self-test argument checks the keychain (async safeStorage after ready), settings, ledger and proxy, and exits 0', async () => {
     const dirs = { userData: join(base, 'e', 'userData'), keyring: join(base, 'e', 'keyring') };
     const app = start(dirs, {}, ['--self-test']);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Health } from '../../app/contract/health.js';
 import {
-  presetMatches, presetPatch, TIER_PRESETS, trayMenu, trayTooltip, type TrayMenuItem, type TrayModels, type TrayState,
+  healthActionItem, presetMatches, TRAY_RUNS, presetPatch, TIER_PRESETS, trayMenu, trayTooltip, type TrayMenuItem, type TrayModels, type TrayState,
 } from '../../main/tray-menu.js';
 
 const stopped: TrayState = { running: false, url: null, error: null, autoLaunch: false };
@@ -79,14 +80,38 @@ describe('tray: spend, pacing and Claude Code setup', () => {
 
   it('a pacing line right after the status and health lines while requests wait for Mistral\'s rate limit', () => {
     const pacing = { enabled: true, waiting: 3, oldestWaitMs: 4200 };
-    const items = trayMenu({ ...running, health: { code: 'key_rejected', label: 'Key rejected', reason: 'r', action: null, actionLabel: null, verified: false }, pacing });
-    expect(items.slice(0, 3).map((i) => i.label)).toEqual(['Running on http://127.0.0.1:7187', '⚠ Key rejected', "⏳ Pacing: 3 waiting for Mistral's rate limit (longest 4 s)"]);
+    const items = trayMenu({ ...running, health: { code: 'unreachable', label: 'Mistral unreachable', reason: 'r', action: null, actionLabel: null, verified: false }, pacing });
+    expect(items.slice(0, 3).map((i) => i.label)).toEqual(['Running on http://127.0.0.1:7187', '⚠ Mistral unreachable', "⏳ Pacing: 3 waiting for Mistral's rate limit (longest 4 s)"]);
     expect(items[2]!.enabled).toBe(false);
     expect(trayTooltip({ ...running, pacing })).toBe('CCProxy Desktop — Running on http://127.0.0.1:7187 · 3 waiting');
     // Nothing waiting, pacing off, or the proxy stopped: no line.
     for (const state of [{ ...running, pacing: { ...pacing, waiting: 0 } }, { ...running, pacing: { ...pacing, enabled: false } }, { ...stopped, pacing }]) {
       expect(trayMenu(state).some((i) => i.label?.includes('Pacing'))).toBe(false);
     }
+  });
+});
+
+describe('tray: health', () => {
+  const health = (code: Health['code'], label: string, action: Health['action'], actionLabel: string | null): Health =>
+    ({ code, label, reason: 'why', action, actionLabel, verified: false });
+
+  it('the one action that fixes a non-Ready health sits under its line: run by the tray, or opening Settings (…)', () => {
+    const cases: [Health, string][] = [
+      [health('needs_key', 'Needs key', 'add_key', 'Add API key'), 'Add API key…'],
+      [health('key_rejected', 'Key rejected', 'replace_key', 'Replace key'), 'Replace key…'],
+      [health('paused_budget', 'Paused by budget', 'raise_budget', 'Raise limit…'), 'Raise limit…'],
+      [health('unreachable', 'Mistral unreachable', 'test_key', 'Try again'), 'Try again'],
+    ];
+    for (const [h, label] of cases) {
+      const items = trayMenu({ ...running, health: h });
+      expect(items[1]).toMatchObject({ label: `⚠ ${h.label}`, enabled: false });
+      expect(items[2]).toEqual({ id: 'health-action', value: h.action, label, type: 'normal', enabled: true });
+      expect(healthActionItem({ ...running, health: h, busy: true })?.enabled).toBe(false);
+    }
+    // Ready, or stopped (the status line and Start proxy say it): no health line, no action.
+    expect(healthActionItem({ ...running, health: health('ready', 'Ready', 'test_key', 'Check now') })).toBeNull();
+    expect(healthActionItem({ ...stopped, health: health('stopped', 'Proxy stopped', 'start_proxy', 'Start proxy') })).toBeNull();
+    expect(TRAY_RUNS).toEqual(new Set(['start_proxy', 'test_key']));
   });
 });
 

@@ -197,7 +197,13 @@ export class BrowserWindow extends EventEmitter {
   loadURL(url) {
     this.#live();
     this.loaded.push(url);
-    return loadDocument(url).then((doc) => {
+    // Only the fragment differs: a same-document navigation (hashchange in the page), nothing is requested.
+    if (this.url && url.includes('#') && url.split('#')[0] === this.url.split('#')[0]) {
+      this.url = url;
+      return Promise.resolve();
+    }
+    // Chromium never sends the fragment to the protocol handler.
+    return loadDocument(url.split('#')[0]).then((doc) => {
       this.documents.push(doc);
       this.url = url;
     });
