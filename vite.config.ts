@@ -3,7 +3,7 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 // The renderer (renderer/) builds to dist-renderer/ at the repo root. `base: './'` makes every asset URL relative,
-// so the same build loads from file:// in Electron and from /ui/ on the headless bridge.
+// so the same build loads from ccproxy://app/ in Electron (main/app-protocol.ts) and from /ui/ on the headless bridge.
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: './',
