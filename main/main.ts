@@ -5,6 +5,7 @@ import ElectronStore from 'electron-store';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ModelOption } from '../app/contract/api.js';
 import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
@@ -29,6 +30,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Quitting from the tray should feel immediate; a stream still running after this gets an SSE error.
 const QUIT_GRACE_MS = 5_000;
 const TRAY_REFRESH_MS = 1_000;
+const TRAY_MODELS_TTL_MS = 5 * 60_000;
 export const SELF_TEST_ARG = '--self-test';
 
 const logError = (what: string) => (err: unknown) => console.error(`ccproxy: ${what}:`, err);
@@ -106,18 +108,27 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
 
   // Tray data that needs async core calls (spend, budgets, models); fetched by each refresh, read by renderTray.
   let extras: Pick<TrayState, 'spend' | 'models'> = {};
+  // The model list is Mistral's /v1/models when the key works: asked again only after a settings change or every
+  // few minutes, never per refresh (with Mistral unreachable each ask would be a network attempt).
+  let models: { at: number; list: ModelOption[] } | null = null;
+  let modelsStale = true;
   const loadExtras = async () => {
-    try {
-      const [view, report, budgets, models] = await Promise.all([
-        core.handlers['settings.get'](),
-        core.handlers['usage.report']({ preset: 'today' }),
-        core.handlers['budget.state'](),
-        core.handlers['models.list'](),
-      ]);
-      extras = { spend: traySpend(report.totals.costUsd, view.settings, budgets), models: trayModels(view, models) };
-    } catch (err) {
-      logError('tray refresh failed')(err);
-    }
+    const wantModels = modelsStale || !models || Date.now() - models.at > TRAY_MODELS_TTL_MS;
+    modelsStale = false;
+    const [view, report, budgets, list] = await Promise.allSettled([
+      core.handlers['settings.get'](),
+      core.handlers['usage.report']({ preset: 'today' }),
+      core.handlers['budget.state'](),
+      wantModels ? core.handlers['models.list']() : Promise.resolve(models!.list),
+    ]);
+    // Each part stands alone: a failing model list must not hide today's spend.
+    for (const r of [view, report, budgets, list]) if (r.status === 'rejected') logError('tray refresh failed')(r.reason);
+    if (list.status === 'fulfilled') models = wantModels ? { at: Date.now(), list: list.value } : models;
+    if (view.status !== 'fulfilled') return;
+    extras = {
+      spend: report.status === 'fulfilled' ? traySpend(report.value.totals.costUsd, view.value.settings, budgets.status === 'fulfilled' ? budgets.value : []) : extras.spend,
+      models: trayModels(view.value, models?.list ?? []),
+    };
   };
   // Health, spend and pacing change with every request: the menu follows at most once a second, and only a menu
   // that differs is handed to the OS.
@@ -218,13 +229,22 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
   });
 
   // The start/stop toggle answers a click at once; everything else (health, pacing, spend, models) is coalesced.
-  proxy.onChange(() => (proxy.state().busy ? renderTray() : refresh.trigger()));
+  let wasRunning = false;
+  proxy.onChange(() => {
+    const { busy, running } = proxy.state();
+    // A started proxy answers models.list from Mistral rather than the built-in table.
+    if (running !== wasRunning) modelsStale = true;
+    wasRunning = running;
+    if (busy) renderTray();
+    else refresh.trigger();
+  });
   core.bus.on('health.changed', refresh.trigger);
   core.bus.on('request.finished', refresh.trigger);
   core.bus.on('settings.changed', (view) => {
     // A key entered again replaces the one that could not be decrypted.
     if (keyError && view.apiKey.set) keyError = null;
     applyAutoLaunch(autoLaunch, view.settings.autoLaunch, logError('cannot change start-at-login'));
+    modelsStale = true;
     refresh.trigger();
   });
   registerContract(ipcMain, withKeyEncryption(core.handlers, box), (event) => isTrustedSender(event, APP_URL));

@@ -350,6 +350,8 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
 
     // Eight requests at 2 per second: most wait their turn, and the tray says so.
     const buildsBefore = (await app.send<FakeState>('state')).menuBuilds;
+    const modelLists = () => mock.requests.filter((r) => r.path.endsWith('/models')).length;
+    const listsBefore = modelLists();
     const began = Date.now();
     const requests = Array.from({ length: 8 }, () => fetch(`${url}/v1/messages`, {
       method: 'POST',
@@ -368,6 +370,8 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     // Dozens of pacer and request events in that time; the menu followed at most once a second (plus the first).
     expect(after.menuBuilds - buildsBefore).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
     expect(after.menuBuilds - buildsBefore).toBeGreaterThanOrEqual(2);
+    // The redraws did not ask Mistral for its model list again.
+    expect(modelLists()).toBe(listsBefore);
     expect(mock.violations()).toEqual([]);
     await app.send('quit');
     expect(await app.exited).toBe(0);
