@@ -1,5 +1,5 @@
 import {
-  app, clipboard, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, Tray, type BrowserWindow, type MenuItemConstructorOptions,
+  app, clipboard, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, session, Tray, type BrowserWindow, type MenuItemConstructorOptions,
 } from 'electron';
 import ElectronStore from 'electron-store';
 import { homedir } from 'node:os';
@@ -10,6 +10,7 @@ import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppHandler, rendererDir } from './app-protocol.js';
+import { allowPermission } from './permissions.js';
 import { applyAutoLaunch, createAutoLaunch, HIDDEN_ARG } from './auto-launch.js';
 import { forwardEvents, isTrustedSender, registerContract } from './ipc.js';
 import { createProxyController } from './proxy-controller.js';
@@ -54,6 +55,9 @@ async function openCore(box: AsyncSecretBox): Promise<{ core: CoreService; keyEr
 function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): void {
   // The window's pages, with their Content-Security-Policy header (app-protocol.ts).
   protocol.handle(APP_SCHEME, createAppHandler(rendererDir(app.getAppPath())));
+  // Both handlers: most web APIs check a permission first and only then request it.
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, origin) => allowPermission(permission, origin));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(allowPermission(permission, details.requestingUrl)));
   const proxy = createProxyController(core);
   const autoLaunch = createAutoLaunch({
     platform: process.platform,

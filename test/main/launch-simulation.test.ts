@@ -132,6 +132,13 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(win.windows[0]!.url).toBe(APP_URL);
     expect(win.windows[0]!.documents[0]!.headers['content-security-policy']).toMatch(/^default-src '(self|none)'/);
     expect(win.windows[0]!.options).toMatchObject({ useContentSize: true, minWidth: 480 });
+    // Permissions: our page may write the clipboard (its Copy buttons), nothing else; other origins get nothing.
+    const ask = (permission: string, url: string) => first.send<{ check: boolean; request: boolean }>('permission', { permission, url });
+    expect(await ask('clipboard-sanitized-write', `${APP_URL}#settings`)).toEqual({ check: true, request: true });
+    for (const permission of ['notifications', 'media', 'geolocation', 'clipboard-read', 'local-network-access', 'openExternal']) {
+      expect(await ask(permission, APP_URL), permission).toEqual({ check: false, request: false });
+    }
+    expect(await ask('clipboard-sanitized-write', 'https://example.com/')).toEqual({ check: false, request: false });
     // Only that page may call the core.
     const foreign = await first.send<{ error?: { type: string } }>('invoke', { channel: 'settings.get', senderUrl: 'file:///tmp/evil.html' });
     expect(foreign.error?.type).toBe('permission_error');

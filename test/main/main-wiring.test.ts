@@ -122,6 +122,7 @@ const fake = vi.hoisted(() => {
       },
     },
     shell: { openExternal: async () => undefined },
+    session: { defaultSession: { setPermissionCheckHandler: () => undefined, setPermissionRequestHandler: () => undefined } },
     protocol: {
       registerSchemesAsPrivileged: (schemes: unknown[]) => void protocols.privileged.push(...schemes),
       handle: (scheme: string, fn: (request: Request) => Promise<Response>) => void protocols.handlers.set(scheme, fn),

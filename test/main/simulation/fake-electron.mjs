@@ -270,8 +270,16 @@ export const dialog = {
   async showMessageBox(options) { log.dialogs.push(options); return { response: 0, checkboxChecked: false }; },
 };
 export const shell = { openExternal: async () => undefined };
+// Electron grants every permission unless the app sets handlers (which it may do only after 'ready').
+const permissionHandlers = { check: null, request: null };
+export const session = {
+  defaultSession: {
+    setPermissionCheckHandler(fn) { if (!isReady) throw new Error('session used before ready'); permissionHandlers.check = fn; },
+    setPermissionRequestHandler(fn) { if (!isReady) throw new Error('session used before ready'); permissionHandlers.request = fn; },
+  },
+};
 export const powerMonitor = new EventEmitter();
-export default { app, safeStorage, BrowserWindow, Tray, Menu, nativeImage, clipboard, ipcMain, dialog, shell, powerMonitor, protocol };
+export default { app, safeStorage, BrowserWindow, Tray, Menu, nativeImage, clipboard, ipcMain, dialog, shell, powerMonitor, protocol, session };
 
 // ---- the test's control channel ---------------------------------------------------------------------------
 const menuItem = (i) => ({ id: i.id, label: i.label, type: i.type, enabled: i.enabled !== false, checked: i.checked, submenu: i.submenu?.map(menuItem) });
@@ -314,6 +322,16 @@ process.on('message', async (msg) => {
       if (!item) throw new Error(`no tray item ${msg.item}`);
       item.click?.();
       reply = true;
+    } else if (msg.cmd === 'permission') {
+      // As Chromium asks: a check with the requesting origin, then a request with the requesting URL.
+      const u = new URL(msg.url);
+      const origin = `${u.protocol}//${u.host}`;
+      const contents = windows.at(-1)?.webContents ?? null;
+      const check = permissionHandlers.check ? permissionHandlers.check(contents, msg.permission, origin, { requestingUrl: msg.url }) : true;
+      const request = permissionHandlers.request
+        ? await new Promise((resolve) => permissionHandlers.request(contents, msg.permission, resolve, { requestingUrl: msg.url, isMainFrame: true }))
+        : true;
+      reply = { check, request };
     } else if (msg.cmd === 'tray-click') { trays[0]?.emit('click', {}); reply = true; }
     else if (msg.cmd === 'second-instance') { app.emit('second-instance', {}, [], process.cwd()); reply = true; }
     else if (msg.cmd === 'activate') { app.emit('activate', {}, false); reply = true; }
