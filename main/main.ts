@@ -127,7 +127,8 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     ]);
     // Each part stands alone: a failing model list must not hide today's spend.
     for (const r of [view, report, budgets, list]) if (r.status === 'rejected') logError('tray refresh failed')(r.reason);
-    if (list.status === 'fulfilled') models = wantModels ? { at: Date.now(), list: list.value } : models;
+    // A failed ask waits for the next change or the TTL too, keeping what was known.
+    if (wantModels) models = { at: Date.now(), list: list.status === 'fulfilled' ? list.value : (models?.list ?? []) };
     if (view.status !== 'fulfilled') return;
     extras = {
       spend: report.status === 'fulfilled' ? traySpend(report.value.totals.costUsd, view.value.settings, budgets.status === 'fulfilled' ? budgets.value : []) : extras.spend,
