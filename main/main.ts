@@ -205,7 +205,15 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
       const { id, value, submenu, ...rest } = item;
       // Menu ids are unique per menu: a radio group's items carry their value in the id.
-      return { ...rest, id: id && value ? `${id}:${value}` : id, submenu: submenu?.map(toTemplate), click: id ? () => (quitting ? undefined : actions[id](value)) : undefined };
+      const click = () => {
+        if (quitting) return;
+        // Electron flips a clicked radio or checkbox in the native menu itself: the next render must be sent even
+        // if our state did not change (a refused update), or the menu would keep showing the click.
+        lastShown = '';
+        actions[id!](value);
+        refresh.trigger();
+      };
+      return { ...rest, id: id && value ? `${id}:${value}` : id, submenu: submenu?.map(toTemplate), click: id ? click : undefined };
     };
     tray.setContextMenu(Menu.buildFromTemplate(items.map(toTemplate)));
   }

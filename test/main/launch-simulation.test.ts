@@ -351,6 +351,12 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     await app.send('click', { item: 'set-preset:balanced' });
     await until('Balanced checked again', stateOf(app), (st) => checkedPreset(st) === 'set-preset:balanced');
 
+    // A click the app cannot honour: start at login in a dev run (the bare electron binary is never registered).
+    // The OS menu flipped the checkbox; the tray must put the truth back.
+    await app.send('click', { item: 'auto-launch' });
+    expect((await app.send<FakeState>('state')).menu.find((i) => i.id === 'auto-launch')?.checked).toBe(true);
+    await until('the checkbox back to the truth', stateOf(app), (st) => st.menu.find((i) => i.id === 'auto-launch')?.checked === false);
+
     await app.send('click', { item: 'copy-setup' });
     const url = runningUrl(s)!;
     await until('the setup on the clipboard', stateOf(app), (st) => st.clipboard.some((t) => t.includes(`export ANTHROPIC_BASE_URL=${url}`)));

@@ -285,12 +285,23 @@ export default { app, safeStorage, BrowserWindow, Tray, Menu, nativeImage, clipb
 const menuItem = (i) => ({ id: i.id, label: i.label, type: i.type, enabled: i.enabled !== false, checked: i.checked, submenu: i.submenu?.map(menuItem) });
 const findItem = (items, id) => {
   for (const i of items ?? []) {
-    if (i.id === id) return i;
+    if (i.id === id) return { item: i, siblings: items };
     const inner = findItem(i.submenu, id);
     if (inner) return inner;
   }
   return undefined;
 };
+// What the OS menu does on a click before the app hears of it: a checkbox flips, a radio becomes the checked one of
+// its group (the adjacent radio items).
+function flip({ item, siblings }) {
+  if (item.type === 'checkbox') item.checked = !item.checked;
+  if (item.type !== 'radio') return;
+  const at = siblings.indexOf(item);
+  let start = at;
+  while (start > 0 && siblings[start - 1].type === 'radio') start--;
+  for (let i = start; i < siblings.length && siblings[i].type === 'radio'; i++) siblings[i].checked = false;
+  item.checked = true;
+}
 const state = () => {
   const tray = trays[0];
   return {
@@ -318,9 +329,11 @@ process.on('message', async (msg) => {
       if (!url) throw new Error('no window page to invoke from');
       reply = await handler({ senderFrame: { url } }, msg.request);
     } else if (msg.cmd === 'click') {
-      const item = findItem(trays[0]?.menu, msg.item);
-      if (!item) throw new Error(`no tray item ${msg.item}`);
-      item.click?.();
+      const found = findItem(trays[0]?.menu, msg.item);
+      if (!found) throw new Error(`no tray item ${msg.item}`);
+      if (found.item.enabled === false) throw new Error(`tray item ${msg.item} is disabled`);
+      flip(found);
+      found.item.click?.();
       reply = true;
     } else if (msg.cmd === 'permission') {
       // As Chromium asks: a check with the requesting origin, then a request with the requesting URL.
