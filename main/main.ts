@@ -169,7 +169,7 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
       const preset = presetById(value);
       if (!preset) return;
       void core.handlers['settings.get']()
-        .then(({ settings }) => core.handlers['settings.update'](presetPatch(preset, settings.tiers, settings.defaultModel)))
+        .then((view) => core.handlers['settings.update'](presetPatch(preset, { sonnetFollows: view.tierSources.sonnet === 'default' })))
         .catch(logError('cannot apply the tier preset'));
     },
     'open-window': () => openWindow(),

@@ -34,7 +34,8 @@ export function trayModels(view: SettingsView, models: ModelOption[]): TrayModel
     current: view.settings.defaultModel,
     choices: [...new Set(ids.filter((id) => id.endsWith('-latest')))],
     tiers: { ...view.settings.tiers },
+    sonnetFollows: view.tierSources.sonnet === 'default',
     available: [...new Set(ids)],
-    pinned: { defaultModel: view.sources.defaultModel === 'env', tiers: view.sources.tiers === 'env' },
+    pinned: { defaultModel: view.sources.defaultModel === 'env', tiers: Object.values(view.tierSources).includes('env') },
   };
 }

@@ -31,6 +31,8 @@ export interface TrayModels {
   choices: string[];
   /** The effective tier mapping. */
   tiers: TierModels;
+  /** The Sonnet tier follows the default model (nothing pins it): "Same as default model". */
+  sonnetFollows: boolean;
   /** Every model id and alias the account offers; presets naming another model are left out. Empty: unknown. */
   available: string[];
   /** Set by an environment variable, which the app's settings cannot override: offered read-only. */
@@ -91,21 +93,20 @@ export function presetLabel(p: TierPreset): string {
   return `${p.name} — Opus: ${short(p.tiers.opus)} · Sonnet: ${sonnet} · Haiku: ${short(p.tiers.haiku)}`;
 }
 
-/** Whether the effective tiers are this preset (a Sonnet tier equal to the default model counts as following it). */
-export function presetMatches(p: TierPreset, tiers: TierModels, defaultModel: string): boolean {
-  const sonnet = p.tiers.sonnet === SAME_AS_DEFAULT ? defaultModel : p.tiers.sonnet;
-  return tiers.opus === p.tiers.opus && tiers.haiku === p.tiers.haiku && tiers.sonnet === sonnet;
+/** Whether the settings are this preset ("same as default" only when the Sonnet tier really follows the default). */
+export function presetMatches(p: TierPreset, m: Pick<TrayModels, 'tiers' | 'sonnetFollows'>): boolean {
+  const sonnet = p.tiers.sonnet === SAME_AS_DEFAULT ? m.sonnetFollows : !m.sonnetFollows && m.tiers.sonnet === p.tiers.sonnet;
+  return m.tiers.opus === p.tiers.opus && m.tiers.haiku === p.tiers.haiku && sonnet;
 }
 
 /**
- * The settings patch that applies a preset through the core's typed API. "Same as default" sends no Sonnet value
- * when the tier already equals the default model (so a following tier is not pinned, as the window does), else
- * the default model's id.
+ * The settings patch that applies a preset through the core's typed API. "Same as default" un-pins the Sonnet tier
+ * (`sonnet: null`, so it follows the default model again) unless it already follows it.
  */
-export function presetPatch(p: TierPreset, tiers: TierModels, defaultModel: string): SettingsPatch {
+export function presetPatch(p: TierPreset, m: Pick<TrayModels, 'sonnetFollows'>): SettingsPatch {
   const patch: NonNullable<SettingsPatch['tiers']> = { opus: p.tiers.opus, haiku: p.tiers.haiku };
   if (p.tiers.sonnet !== SAME_AS_DEFAULT) patch.sonnet = p.tiers.sonnet;
-  else if (tiers.sonnet !== defaultModel) patch.sonnet = defaultModel;
+  else if (!m.sonnetFollows) patch.sonnet = null;
   return { tiers: patch };
 }
 
@@ -119,7 +120,7 @@ function modelMenu(models: TrayModels): TrayMenuItem {
   const choices = [models.current, ...models.choices.filter((m) => m !== models.current)].slice(0, MAX_MODEL_CHOICES);
   const offered = new Set(models.available);
   const presets = TIER_PRESETS.filter((p) => offered.size === 0 || [p.tiers.opus, p.tiers.sonnet, p.tiers.haiku].every((m) => m === SAME_AS_DEFAULT || offered.has(m)));
-  const active = presets.find((p) => presetMatches(p, models.tiers, models.current));
+  const active = presets.find((p) => presetMatches(p, models));
   const lockDefault = models.pinned?.defaultModel === true;
   const lockTiers = models.pinned?.tiers === true;
   const t = models.tiers;
@@ -134,7 +135,7 @@ function modelMenu(models: TrayModels): TrayMenuItem {
       ...presets.map((p): TrayMenuItem => ({ id: 'set-preset', value: p.id, label: presetLabel(p), type: 'radio', checked: p === active, enabled: !lockTiers })),
       // Radio groups need a checked item to tell the truth: a mapping made in the window shows as Custom.
       ...(active ? [] : [{
-        label: `Custom — Opus: ${short(t.opus)} · Sonnet: ${t.sonnet === models.current ? 'default model' : short(t.sonnet)} · Haiku: ${short(t.haiku)}`,
+        label: `Custom — Opus: ${short(t.opus)} · Sonnet: ${models.sonnetFollows ? 'default model' : short(t.sonnet)} · Haiku: ${short(t.haiku)}`,
         type: 'radio' as const, checked: true, enabled: false,
       }]),
       { type: 'separator' },

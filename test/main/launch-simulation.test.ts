@@ -350,6 +350,10 @@ describe('launch simulation of dist/main/main.js (fake Electron 45 in Node, not 
     expect(JSON.parse(readFileSync(join(dirs.userData, 'settings.json'), 'utf8')).tiers).toMatchObject({ haiku: 'mistral-large-latest' });
     await app.send('click', { item: 'set-preset:balanced' });
     await until('Balanced checked again', stateOf(app), (st) => checkedPreset(st) === 'set-preset:balanced');
+    // Balanced's Sonnet is "same as default": the pin All Large stored is dropped, the tier follows the default again.
+    const balanced = await app.send<{ result: { tierSources: Record<string, string> } }>('invoke', { channel: 'settings.get' });
+    expect(balanced.result.tierSources.sonnet).toBe('default');
+    expect(JSON.parse(readFileSync(join(dirs.userData, 'settings.json'), 'utf8')).tiers.sonnet).toBeUndefined();
 
     // A click the app cannot honour: start at login in a dev run (the bare electron binary is never registered).
     // The OS menu flipped the checkbox; the tray must put the truth back.

@@ -8,6 +8,7 @@ const view = (over: Partial<SettingsView> = {}): SettingsView => ({
   settings: structuredClone(DEFAULT_SETTINGS) as SettingsView['settings'],
   apiKey: { set: true, last4: 'abcd', source: 'stored', encrypted: true },
   sources: Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((k) => [k, 'default'])) as SettingsView['sources'],
+  tierSources: { haiku: 'default', sonnet: 'default', opus: 'default' },
   recoveredFrom: null,
   ...over,
 });
@@ -39,6 +40,9 @@ describe('tray data from the core\'s typed answers', () => {
     expect(m.choices).toEqual(['mistral-large-latest', 'codestral-latest']);
     expect(m.available).toEqual(['mistral-large-2512', 'mistral-large-latest', 'codestral-latest', 'codestral-2508']);
     expect(m.tiers).toEqual(DEFAULT_SETTINGS.tiers);
+    expect(m.sonnetFollows).toBe(true);
     expect(m.pinned).toEqual({ defaultModel: true, tiers: false });
+    const pinned = view({ tierSources: { haiku: 'env', sonnet: 'stored', opus: 'default' } });
+    expect(trayModels(pinned, list)).toMatchObject({ sonnetFollows: false, pinned: { defaultModel: false, tiers: true } });
   });
 });

@@ -61,6 +61,7 @@ const models = (over: Partial<TrayModels> = {}): TrayModels => ({
   current: 'mistral-large-latest',
   choices: ['codestral-latest', 'mistral-large-latest', 'mistral-small-latest'],
   tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-small-latest' },
+  sonnetFollows: true,
   available: [],
   ...over,
 });
@@ -122,14 +123,17 @@ describe('tray: Model submenu', () => {
     expect(trayMenu({ ...running, models: models() }).find((i) => i.type === 'submenu')!.label).toBe('Model: mistral-large-latest');
   });
 
-  it('offers tier presets; the one matching the settings is checked (Sonnet equal to the default follows it)', () => {
+  it('offers tier presets; the one matching the settings is checked ("same as default" only for a following Sonnet tier)', () => {
     const items = submenu({ ...running, models: models() });
     expect(radios(items, 'set-preset')).toEqual([['balanced', true, true], ['all-large', false, true], ['reasoning', false, true], ['fast', false, true]]);
     expect(items.find((i) => i.value === 'balanced')!.label).toBe('Balanced — Opus: large · Sonnet: default model · Haiku: small');
-    const allLarge = submenu({ ...running, models: models({ tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-large-latest' } }) });
+    const allLarge = submenu({ ...running, models: models({ tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-large-latest' }, sonnetFollows: false }) });
     expect(radios(allLarge, 'set-preset').filter(([, checked]) => checked)).toEqual([['all-large', true, true]]);
-    // A Sonnet tier pinned to another model is not Balanced any more.
-    expect(presetMatches(preset('balanced'), { opus: 'mistral-large-latest', sonnet: 'codestral-latest', haiku: 'mistral-small-latest' }, 'mistral-large-latest')).toBe(false);
+    // A Sonnet tier pinned — even to the default model's id — does not follow it: not Balanced.
+    const pinnedSonnet = { tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-small-latest' }, sonnetFollows: false };
+    expect(presetMatches(preset('balanced'), pinnedSonnet)).toBe(false);
+    // And a following Sonnet tier is not a preset that names a model for it.
+    expect(presetMatches(preset('all-large'), { tiers: { opus: 'mistral-large-latest', sonnet: 'mistral-large-latest', haiku: 'mistral-large-latest' }, sonnetFollows: true })).toBe(false);
   });
 
   it('a mapping made in the window shows as a checked, disabled Custom line', () => {
@@ -150,17 +154,19 @@ describe('tray: Model submenu', () => {
     expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(['Default model (set by MISTRAL_MODEL)', 'Claude tiers (set by CCPROXY_*_MODEL)']));
   });
 
-  it('a preset becomes a tiers patch for settings.update; "same as default" does not pin a following Sonnet tier', () => {
-    const following = { opus: 'codestral-latest', sonnet: 'mistral-large-latest', haiku: 'ministral-3b-latest' };
-    expect(presetPatch(preset('balanced'), following, 'mistral-large-latest')).toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest' } });
-    // Sonnet on another model: "same as default" sets it to the default model's id.
-    expect(presetPatch(preset('balanced'), { ...following, sonnet: 'codestral-latest' }, 'mistral-medium-latest'))
-      .toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest', sonnet: 'mistral-medium-latest' } });
-    expect(presetPatch(preset('fast'), following, 'mistral-large-latest')).toEqual({ tiers: { opus: 'mistral-small-latest', sonnet: 'mistral-small-latest', haiku: 'ministral-8b-latest' } });
-    // Every preset matches the settings its own patch produces.
-    for (const p of TIER_PRESETS) {
-      const tiers = { ...following, ...presetPatch(p, following, 'mistral-large-latest').tiers };
-      expect(presetMatches(p, tiers, 'mistral-large-latest'), p.id).toBe(true);
+  it('a preset becomes a tiers patch for settings.update; "same as default" un-pins the Sonnet tier (null)', () => {
+    expect(presetPatch(preset('balanced'), { sonnetFollows: true })).toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest' } });
+    expect(presetPatch(preset('balanced'), { sonnetFollows: false })).toEqual({ tiers: { opus: 'mistral-large-latest', haiku: 'mistral-small-latest', sonnet: null } });
+    expect(presetPatch(preset('fast'), { sonnetFollows: true })).toEqual({ tiers: { opus: 'mistral-small-latest', sonnet: 'mistral-small-latest', haiku: 'ministral-8b-latest' } });
+    // Every preset matches the settings its own patch produces (as the core resolves it: null = follow the default).
+    const defaultModel = 'mistral-medium-latest';
+    for (const start of [true, false]) {
+      for (const p of TIER_PRESETS) {
+        const t = presetPatch(p, { sonnetFollows: start }).tiers!;
+        const follows = t.sonnet === null || (t.sonnet === undefined && start);
+        const tiers = { opus: t.opus!, haiku: t.haiku!, sonnet: follows ? defaultModel : t.sonnet! };
+        expect(presetMatches(p, { tiers, sonnetFollows: follows }), p.id).toBe(true);
+      }
     }
   });
 });
