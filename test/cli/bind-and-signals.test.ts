@@ -84,6 +84,8 @@ describe('bind policy', () => {
     const p = run({ MISTRAL_API_KEY: mock.apiKey, MISTRAL_BASE_URL: mock.url, CCPROXY_HOST: '0.0.0.0', CCPROXY_AUTH_TOKEN: 'lan-token' });
     const [, url, port] = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(p.out()), 'the listening line');
     const external = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    // The warning and the setup lines may reach the pipe after the listening line: wait for them, not read at once.
+    await waitFor(() => /WARNING.*\n/.test(p.out()) && /ANTHROPIC_API_KEY=\$CCPROXY_AUTH_TOKEN/.test(p.out()), 'the warning and setup lines');
     const warning = p.out().split('\n').find((l) => /WARNING/.test(l));
     expect(warning, p.out()).toMatch(/bound to 0\.0\.0\.0, reachable from other machines/);
     expect(warning).toMatch(/CCPROXY_AUTH_TOKEN/);
