@@ -99,6 +99,10 @@ test.describe('first run', () => {
         // The empty dashboard offers Connect Claude Code.
         await page.getByRole('tab', { name: 'Dashboard' }).click();
         await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
+        // An empty range says so in words, not with an all-zero chart and a "0%" error rate.
+        await expect(page.getByRole('region', { name: /Cost and requests by/ })).toContainText('Nothing to chart yet: no requests in this range.');
+        await expect(page.getByRole('figure')).toHaveCount(0);
+        await expect(page.getByRole('group', { name: 'Error rate' })).toContainText('—');
         await scan(page, `first-run-dashboard-${scheme}-${width}`);
         await shot(`first-run-dashboard-${scheme}-${width}`);
       });

@@ -30,6 +30,10 @@ export function UsageChart({ points, unit, currency }: { points: ChartPoint[]; u
   const figure = useNoTabStops<HTMLElement>();
   const data = points.map((p) => ({ day: p.label, cost: convert(p.costUsd, currency), costUsd: p.costUsd, requests: p.requests, errors: p.errors }));
   const span = `${points.length} ${unit}${points.length === 1 ? '' : 's'}`;
+  // An all-zero chart (axes, a flat line) says nothing: an empty range says so in words instead.
+  if (points.every((p) => p.requests === 0)) {
+    return <p className="empty chart-empty">Nothing to chart yet: no requests in this range.</p>;
+  }
   const toggle = (
     <button type="button" className="btn small chart-toggle" aria-pressed={asTable} onClick={() => setAsTable(!asTable)}>
       {asTable ? 'Show chart' : 'Show as table'}
