@@ -56,6 +56,10 @@ for (const scheme of ['light', 'dark'] as const) {
 
         await page.getByRole('tab', { name: /Live log/ }).click();
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
+        // The two sessions that share a first prompt are told apart in the log's session filter too.
+        const sessionOptions = await page.getByRole('combobox', { name: 'Session' }).locator('option').allTextContents();
+        expect(sessionOptions).toHaveLength(3);
+        expect(new Set(sessionOptions).size, sessionOptions.join(' | ')).toBe(3);
         if (width >= 1280) {
           // The error type is readable in full in the row, not cut to "invalid_requ…".
           const errText = page.getByRole('table', { name: 'Recent requests' }).locator('.err-text');
