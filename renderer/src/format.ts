@@ -60,6 +60,12 @@ export function dateTime(t: number): string {
   return new Date(t).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** A span of time without repeating what both ends share ("Nov 29, 09:44 – 10:12 AM"; one time when they match). */
+export function dateTimeRange(from: number, to: number): string {
+  const f = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return to > from ? f.formatRange(new Date(from), new Date(to)) : f.format(new Date(from));
+}
+
 /** "2026-08-21" (a local day key) → "Aug 21". */
 export function dayLabel(day: string): string {
   const [y, m, d] = day.split('-').map(Number);

@@ -34,17 +34,38 @@ for (const scheme of ['light', 'dark'] as const) {
         await expect(page.getByRole('main')).toBeVisible();
         await expect(page.getByRole('banner')).toBeVisible();
         await expect(page.getByRole('region', { name: 'Current session' })).toBeVisible();
+        // The status dot beside "Ready" is drawn (its tone had no colour, leaving a blank gap).
+        await expect(page.locator('.proxy-state .state-dot')).not.toHaveCSS('background-color', 'rgba(0, 0, 0, 0)');
+        // Two sessions with the same first prompt are told apart, even when their ids share the first 8 characters.
+        const sessionNames = await page.getByRole('region', { name: 'Top sessions' }).getByRole('button').allTextContents();
+        expect(sessionNames).toHaveLength(2);
+        expect(new Set(sessionNames).size, sessionNames.join(' | ')).toBe(2);
+        // The totals leave no hole in their grid: the last tile reaches the grid's right edge.
+        const [statsRight, lastRight] = await page.locator('.stats').evaluate((el) => [el.getBoundingClientRect().right, el.lastElementChild!.getBoundingClientRect().right]);
+        expect(Math.abs(statsRight - lastRight)).toBeLessThan(1);
         await scan(page, name('dashboard'));
         await shot(name('dashboard'));
         // The chart's and the pacing card's table views (for keyboard and screen-reader users).
         await page.getByRole('region', { name: /Cost and requests by/ }).getByRole('button', { name: 'Show as table' }).click();
         await page.getByRole('region', { name: 'Rate-limit pacing' }).getByRole('button', { name: 'Show pacing as table' }).click();
         await expect(page.getByRole('table', { name: 'Pacing in this range' })).toBeVisible();
+        // A table's last row has no rule under it, its row header included.
+        await expect(page.getByRole('table', { name: 'Pacing in this range' }).locator('tbody tr').last().locator('th')).toHaveCSS('border-bottom-width', '0px');
         await scan(page, name('dashboard-tables'));
         await shot(name('dashboard-tables'));
 
         await page.getByRole('tab', { name: /Live log/ }).click();
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
+        // The two sessions that share a first prompt are told apart in the log's session filter too.
+        const sessionOptions = await page.getByRole('combobox', { name: 'Session' }).locator('option').allTextContents();
+        expect(sessionOptions).toHaveLength(3);
+        expect(new Set(sessionOptions).size, sessionOptions.join(' | ')).toBe(3);
+        if (width >= 1280) {
+          // The error type is readable in full in the row, not cut to "invalid_requ…".
+          const errText = page.getByRole('table', { name: 'Recent requests' }).locator('.err-text');
+          await expect(errText).toHaveText('invalid_request_error');
+          expect(await errText.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+        }
         await scan(page, name('live-log'));
         await shot(name('live-log'));
         await page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr').filter({ hasText: 'invalid_request' }).getByRole('button').click();
@@ -82,6 +103,10 @@ test.describe('first run', () => {
         // The empty dashboard offers Connect Claude Code.
         await page.getByRole('tab', { name: 'Dashboard' }).click();
         await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
+        // An empty range says so in words, not with an all-zero chart and a "0%" error rate.
+        await expect(page.getByRole('region', { name: /Cost and requests by/ })).toContainText('Nothing to chart yet: no requests in this range.');
+        await expect(page.getByRole('figure')).toHaveCount(0);
+        await expect(page.getByRole('group', { name: 'Error rate' })).toContainText('—');
         await scan(page, `first-run-dashboard-${scheme}-${width}`);
         await shot(`first-run-dashboard-${scheme}-${width}`);
       });

@@ -62,6 +62,10 @@ test('the banner speaks the chosen currency, "Raise limit…" opens the field, a
   await expect(page.locator('.budget', { has: page.getByRole('progressbar', { name: 'Daily budget' }) })).toContainText('€45.00 of €50.00 · 90%');
   await banner.getByRole('button', { name: 'Raise limit…' }).click();
   await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
+  // The limit is kept in USD; with costs in EUR the field says what it is in euros, and follows edits.
+  await expect(page.getByLabel('Daily budget (USD)')).toHaveAccessibleDescription(/≈ €50\.00 at your rate/);
+  await page.getByLabel('Daily budget (USD)').fill('120');
+  await expect(page.getByLabel('Daily budget (USD)')).toHaveAccessibleDescription(/≈ €60\.00 at your rate/);
   await page.getByRole('button', { name: 'Dismiss daily budget warning' }).click();
   await expect(banner).toHaveCount(0);
   await page.reload();

@@ -65,6 +65,13 @@ test('Write to Claude Code settings: diff, backup, other keys kept, Undo; then t
   await expect(diff).toContainText('"KEEP_ME": "1"');
   expect(readFileSync(settingsPath, 'utf8')).toBe(original);
   await shot('connect-preview');
+  // Keyboard focus follows the steps and never falls to the page: Cancel returns it to the button that opened the diff.
+  await expect(card.getByRole('button', { name: 'Write settings' })).toBeFocused();
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await expect(diff).toHaveCount(0);
+  await expect(card.getByRole('button', { name: 'Write to Claude Code settings…' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(diff).toBeVisible();
 
   // Write: merged, backup kept; Undo puts the original back; write again for the CLI run.
   await card.getByRole('button', { name: 'Write settings' }).click();
@@ -73,8 +80,10 @@ test('Write to Claude Code settings: diff, backup, other keys kept, Undo; then t
   await expect(written).toContainText('.ccproxy-backup-');
   const merged = JSON.parse(readFileSync(settingsPath, 'utf8'));
   expect(merged).toEqual({ model: 'opus', permissions: { allow: ['Bash(ls)'] }, env: { KEEP_ME: '1', ANTHROPIC_BASE_URL: stack.url, ANTHROPIC_AUTH_TOKEN: 'ccproxy' } });
+  await expect(card.getByRole('button', { name: 'Undo' })).toBeFocused();
   await card.getByRole('button', { name: 'Undo' }).click();
   await expect(card).toContainText('Undone: the previous file is back');
+  await expect(card.getByRole('button', { name: 'Write to Claude Code settings…' })).toBeFocused();
   expect(readFileSync(settingsPath, 'utf8')).toBe(original);
   await card.getByRole('button', { name: 'Write to Claude Code settings…' }).click();
   await card.getByRole('button', { name: 'Write settings' }).click();

@@ -19,9 +19,13 @@ test.describe('first run, no key', () => {
     await expect(page.getByRole('status', { name: 'Key test result' })).toContainText('Bad key');
     await expect(keyStatus).toHaveText('Not set');
 
+    // Keyboard focus stays on the pressed button while it works (it is never disabled under the user's focus).
+    await expect(page.getByRole('button', { name: 'Test key' })).toBeFocused();
+
     await page.getByLabel('Mistral API key').fill(mock.apiKey);
     await page.getByRole('button', { name: 'Save key' }).click();
     await expect(keyStatus).toHaveText(`Set, ends in …${mock.apiKey.slice(-4)}`);
+    await expect(page.getByRole('button', { name: 'Save key' })).toBeFocused();
     await expect(page.getByLabel('Mistral API key')).toHaveValue('');
     expect(await page.content()).not.toContain(mock.apiKey);
 
@@ -37,6 +41,8 @@ test.describe('first run, no key', () => {
 
     await page.getByRole('button', { name: 'Remove key' }).click();
     await expect(keyStatus).toHaveText('Not set');
+    // Remove key is unavailable now: focus moves to where the next key is entered, not to the page.
+    await expect(page.getByLabel('Mistral API key')).toBeFocused();
     expect((await proxied(stack)).status).toBe(401);
   });
 });

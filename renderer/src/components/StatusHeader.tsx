@@ -90,7 +90,7 @@ export function StatusHeader({ onNavigate }: { onNavigate: (action: NavigateActi
               {h.code !== 'ready' || !h.verified ? <span className="health-reason">{h.reason}</span> : null}
             </div>
             {h.action && h.actionLabel && !(h.action === 'start_proxy' && headless) && (
-              <button type="button" className="btn small health-action" onClick={() => runAction(h.action)} disabled={busy}>
+              <button type="button" className="btn small health-action" onClick={() => !busy && runAction(h.action)} aria-disabled={busy}>
                 {h.actionLabel}
               </button>
             )}

@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ClaudeScope, ClaudeSettingsPreview, ClaudeWriteResult } from '../../../../app/contract/claude.js';
 import { api, errorMessage } from '../../api.js';
 import { CopyButton, useCopy } from '../../clipboard.js';
@@ -31,7 +31,18 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
   const c = conn.data;
   const target = () => (scope === 'project' ? { scope, projectDir: projectDir.trim() } : { scope });
 
+  const undoRef = useRef<HTMLButtonElement>(null);
+  /** Where the keyboard focus goes once the step it was on is gone, applied after React has rendered the next one. */
+  const focusNext = useRef<{ current: HTMLElement | null } | null>(null);
+  const focusSoon = (el: { current: HTMLElement | null }) => (focusNext.current = el);
+  useEffect(() => {
+    if (!focusNext.current?.current) return;
+    focusNext.current.current.focus();
+    focusNext.current = null;
+  });
+
   const run = async (fn: () => Promise<void>) => {
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -48,13 +59,14 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
       const result = await api.invoke('claude.write', target());
       setStep({ kind: 'written', result });
       conn.reload();
+      focusSoon(undoRef);
     });
   const undo = (undoId: string) =>
     run(async () => {
       const r = await api.invoke('claude.undo', { undoId });
       setStep({ kind: 'undone', ...r });
       conn.reload();
-      writeRef.current?.focus();
+      focusSoon(writeRef);
     });
 
   const connected = c?.connectedAt != null;
@@ -111,7 +123,7 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
                 )}
               </fieldset>
               <div className="connect-actions">
-                <button ref={writeRef} type="button" className="btn primary" onClick={() => void preview()} disabled={busy}>
+                <button ref={writeRef} type="button" className="btn primary" onClick={() => void preview()} aria-disabled={busy}>
                   Write to Claude Code settings…
                 </button>
               </div>
@@ -138,10 +150,17 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
                     ))}
                   </pre>
                   <div className="connect-actions">
-                    <button type="button" className="btn primary" onClick={() => void write()} disabled={busy} autoFocus>
+                    <button type="button" className="btn primary" onClick={() => void write()} aria-disabled={busy} autoFocus>
                       Write settings
                     </button>
-                    <button type="button" className="btn" onClick={() => setStep({ kind: 'idle' })}>
+                    <button
+                      type="button"
+                      className="btn"
+                      onClick={() => {
+                        setStep({ kind: 'idle' });
+                        focusSoon(writeRef);
+                      }}
+                    >
                       Cancel
                     </button>
                   </div>
@@ -162,7 +181,7 @@ export function ConnectCard({ compact = false }: { compact?: boolean }) {
                 )}{' '}
                 Start a new Claude Code session to use the proxy.
               </p>
-              <button type="button" className="btn" onClick={() => void undo(step.result.undoId)} disabled={busy}>
+              <button ref={undoRef} type="button" className="btn" onClick={() => void undo(step.result.undoId)} aria-disabled={busy}>
                 Undo
               </button>
             </div>

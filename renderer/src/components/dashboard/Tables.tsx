@@ -1,5 +1,5 @@
 import type { LatencyStats, ModelBucket, SessionBucket } from '../../../../app/contract/usage.js';
-import { dateTime, int, money, ms, type CurrencyInfo } from '../../format.js';
+import { dateTimeRange, int, money, ms, type CurrencyInfo } from '../../format.js';
 import { distinctLabels } from './session-label.js';
 
 export { sessionLabel } from './session-label.js';
@@ -87,7 +87,7 @@ export function TopSessions({ sessions, currency, onOpen }: { sessions: SessionB
                 </button>
               ) : labels.get(s.sessionId)}
             </td>
-            <td className="narrow-hide">{dateTime(s.firstAt)} – {dateTime(s.lastAt)}</td>
+            <td className="narrow-hide">{dateTimeRange(s.firstAt, s.lastAt)}</td>
             <td className="num">{int(s.requests)}</td>
             <td className="num">{int(s.inputTokens + s.outputTokens)}</td>
             <td className="num">{money(s.costUsd, currency)}</td>

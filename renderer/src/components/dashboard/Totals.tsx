@@ -19,7 +19,7 @@ export function Totals({ report, currency }: { report: UsageReport; currency: Cu
       <Stat label="Requests" value={int(t.requests)} sub={`${int(t.errors)} error${t.errors === 1 ? '' : 's'}`} />
       <Stat label="Tokens" value={compact(tokens)} sub={`${compact(t.inputTokens)} in · ${compact(t.outputTokens)} out · ${compact(t.cachedTokens)} cached`} />
       <Stat label="Cost" value={money(t.costUsd, currency)} sub={t.unpricedRequests ? `excludes ${int(t.unpricedRequests)} unpriced` : 'all requests priced'} />
-      <Stat label="Error rate" value={percent(report.errorRate)} />
+      <Stat label="Error rate" value={t.requests > 0 ? percent(report.errorRate) : '—'} sub={t.requests > 0 ? undefined : 'no requests yet'} />
       <Stat label="Unpriced" value={int(t.unpricedRequests)} sub="requests with no known price" />
     </div>
   );

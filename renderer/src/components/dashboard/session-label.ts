@@ -12,12 +12,19 @@ export function sessionLabel(s: Pick<SessionBucket, 'sessionId' | 'project'>): s
   return s.sessionId.length > 14 ? `${s.sessionId.slice(0, 13)}…` : s.sessionId;
 }
 
-/** Labels for a list of sessions; two sessions of one project (or one first prompt) get their short ids added. */
+/**
+ * Labels for a list of sessions; two sessions of one project (or one first prompt) get their ids added, as short as
+ * still tells them apart (8 characters for Claude Code's UUIDs; more for ids that share a longer start).
+ */
 export function distinctLabels(sessions: Pick<SessionBucket, 'sessionId' | 'project'>[]): Map<string, string> {
-  const counts = new Map<string, number>();
-  for (const s of sessions) counts.set(sessionLabel(s), (counts.get(sessionLabel(s)) ?? 0) + 1);
+  const groups = new Map<string, string[]>();
+  for (const s of sessions) groups.set(sessionLabel(s), [...(groups.get(sessionLabel(s)) ?? []), s.sessionId]);
   return new Map(sessions.map((s) => {
     const label = sessionLabel(s);
-    return [s.sessionId, s.project && (counts.get(label) ?? 0) > 1 ? `${label} · ${s.sessionId.slice(0, 8)}` : label];
+    const ids = groups.get(label) ?? [];
+    if (!s.project || ids.length < 2) return [s.sessionId, label];
+    let n = 8;
+    while (n < s.sessionId.length && ids.some((id) => id !== s.sessionId && id.slice(0, n) === s.sessionId.slice(0, n))) n++;
+    return [s.sessionId, `${label} · ${s.sessionId.slice(0, n)}`];
   }));
 }

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEntry } from '../../../../app/contract/usage.js';
 import { clock, int, money, ms, type CurrencyInfo } from '../../format.js';
 import { useCurrency } from '../../settings-context.js';
-import { sessionLabel } from '../dashboard/session-label.js';
+import { distinctLabels } from '../dashboard/session-label.js';
 import { LogDrawer } from './LogDrawer.js';
 import { facets, isError, isFiltered, matches, NO_FILTER, type LogFilter } from './filter.js';
 import { rowId, type LiveLog, type Row } from './useLiveLog.js';
@@ -12,15 +12,13 @@ import { rowId, type LiveLog, type Row } from './useLiveLog.js';
 
 const shortSession = (s: string) => (s.length > 10 ? `${s.slice(0, 8)}…` : s);
 
-/** Sessions by their project name (as on the dashboard) where a request stated it, else a short id. */
+/** Sessions by their project name (as on the dashboard, two of one name told apart) where a request stated it. */
 function sessionNames(rows: Row[]): Map<string, string> {
-  const names = new Map<string, string>();
+  const named = new Map<string, string>();
   for (const r of rows) {
-    if (r.kind === 'done' && r.entry.sessionId && r.entry.project && !names.has(r.entry.sessionId)) {
-      names.set(r.entry.sessionId, sessionLabel({ sessionId: r.entry.sessionId, project: r.entry.project }));
-    }
+    if (r.kind === 'done' && r.entry.sessionId && r.entry.project && !named.has(r.entry.sessionId)) named.set(r.entry.sessionId, r.entry.project);
   }
-  return names;
+  return distinctLabels([...named].map(([sessionId, project]) => ({ sessionId, project })));
 }
 
 export function LiveLogTab({ log, session, onSessionChange }: { log: LiveLog; session?: string; onSessionChange?: (s: string) => void }) {
@@ -121,6 +119,7 @@ export function LiveLogTab({ log, session, onSessionChange }: { log: LiveLog; se
                 currency={currency}
                 selected={r.kind === 'done' && r.entry.id === openId}
                 onOpen={(id) => setOpenId(id)}
+                sessionName={nameOf}
                 openerRef={(id, el) => openers.current.set(id, el)}
               />
             ))}
@@ -156,9 +155,10 @@ interface RowProps {
   selected: boolean;
   onOpen: (id: string) => void;
   openerRef: (id: string, el: HTMLButtonElement | null) => void;
+  sessionName: (sessionId: string) => string;
 }
 
-function LogRow({ row, currency, selected, onOpen, openerRef }: RowProps) {
+function LogRow({ row, currency, selected, onOpen, openerRef, sessionName }: RowProps) {
   if (row.kind === 'pending') {
     const s = row.started;
     return (
@@ -186,7 +186,7 @@ function LogRow({ row, currency, selected, onOpen, openerRef }: RowProps) {
         <span className="req-meta">
           {e.stream ? 'stream' : 'single'}
           {e.toolCount > 0 ? ` · ${e.toolCount} tool${e.toolCount === 1 ? '' : 's'}` : ''}
-          {e.sessionId ? ` · ${e.project ? sessionLabel({ sessionId: e.sessionId, project: e.project }) : shortSession(e.sessionId)}` : ''}
+          {e.sessionId ? ` · ${sessionName(e.sessionId)}` : ''}
         </span>
       </td>
       <td className="c-status"><Status entry={e} /></td>

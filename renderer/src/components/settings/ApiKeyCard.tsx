@@ -48,6 +48,7 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
 
   const save = (e: FormEvent) => {
     e.preventDefault();
+    if (busy) return;
     const value = input.current?.value ?? '';
     if (!value.trim()) {
       setError('Enter a key first.');
@@ -61,18 +62,24 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
     });
   };
 
-  const remove = () =>
+  const remove = () => {
+    if (busy) return;
     void run('remove', async () => {
       onView(await api.invoke('settings.update', { apiKey: null }));
       setResult(null);
+      // The pressed button is disabled now (there is no key to remove): focus goes where the next key is entered.
+      setTimeout(() => input.current?.focus(), 0);
     });
+  };
 
-  const test = () =>
+  const test = () => {
+    if (busy) return;
     void run('test', async () => {
       setResult(null);
       const typed = input.current?.value.trim();
       setResult(await api.invoke('settings.testKey', typed ? { apiKey: typed } : {}));
     });
+  };
 
   return (
     <section className="card" aria-labelledby="key-heading">
@@ -91,7 +98,7 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
       {fromEnv && (
         <div className="key-env">
           <p className="field-note">Set by MISTRAL_API_KEY; unset it to manage the key here.</p>
-          <button type="button" className="btn" onClick={test} disabled={busy !== null}>
+          <button type="button" className="btn" onClick={test} aria-disabled={busy !== null}>
             {busy === 'test' ? 'Testing…' : 'Test key'}
           </button>
         </div>
@@ -110,13 +117,14 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
           disabled={fromEnv}
           aria-describedby={[error && 'api-key-error', unreadable && 'api-key-unreadable'].filter(Boolean).join(' ') || undefined}
         />
-        <button type="submit" className="btn primary" disabled={fromEnv || busy !== null}>
+        {/* While busy the buttons are aria-disabled, not disabled: a disabled button drops the keyboard focus to the page. */}
+        <button type="submit" className="btn primary" disabled={fromEnv} aria-disabled={busy !== null}>
           {busy === 'save' ? 'Saving…' : 'Save key'}
         </button>
-        <button type="button" className="btn" onClick={test} disabled={busy !== null}>
+        <button type="button" className="btn" onClick={test} aria-disabled={busy !== null}>
           {busy === 'test' ? 'Testing…' : 'Test key'}
         </button>
-        <button type="button" className="btn danger" onClick={remove} disabled={fromEnv || !key.set || key.source !== 'stored' || busy !== null}>
+        <button type="button" className="btn danger" onClick={remove} disabled={fromEnv || !key.set || key.source !== 'stored'} aria-disabled={busy !== null}>
           Remove key
         </button>
       </form>

@@ -3,6 +3,7 @@ import type { ModelOption } from '../../../../app/contract/api.js';
 import type { Currency, SettingsView } from '../../../../app/contract/settings.js';
 import type { PriceRow } from '../../../../app/contract/usage.js';
 import { api, apiMode, errorMessage } from '../../api.js';
+import { money } from '../../format.js';
 import { budgetWarning, buildPatch, FIELD_ID, FOLLOW_DEFAULT, FIELD_ORDER, problemsByField, readableError, SETTING_ENV, TIER_ENV, toDraft, type Draft, type FieldKey } from './draft.js';
 import { Field } from './Field.js';
 import { ModelSelect } from './ModelSelect.js';
@@ -69,6 +70,14 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
     setDraft(toDraft(view));
     setError(null);
     setSaved(false);
+  };
+
+  // Limits are kept in USD; when costs are shown in EUR, each limit also says what it is in euros at the user's rate.
+  const inEur = (usdText: string) => {
+    const usd = Number(usdText);
+    const rate = Number(draft.eurPerUsd);
+    if (draft.currency !== 'EUR' || !usdText.trim() || !(usd > 0) || !(rate > 0)) return '';
+    return ` ≈ ${money(usd, { currency: 'EUR', eurPerUsd: rate })} at your rate.`;
   };
 
   const src = view.sources;
@@ -170,10 +179,10 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
       <fieldset className="card">
         <legend>Budgets (USD)</legend>
         <div className="grid">
-          <Field id="dailyUsd" label="Daily budget (USD)" source={src.budgets} error={f('dailyUsd')} hint="Blank for no limit. You are warned at 80%.">
+          <Field id="dailyUsd" label="Daily budget (USD)" source={src.budgets} error={f('dailyUsd')} hint={`Blank for no limit. You are warned at 80%.${inEur(draft.dailyUsd)}`}>
             {text('dailyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
           </Field>
-          <Field id="monthlyUsd" label="Monthly budget (USD)" error={f('monthlyUsd') ?? budgetWarning(draft) ?? undefined} hint="Blank for no limit.">
+          <Field id="monthlyUsd" label="Monthly budget (USD)" error={f('monthlyUsd') ?? budgetWarning(draft) ?? undefined} hint={`Blank for no limit.${inEur(draft.monthlyUsd)}`}>
             {text('monthlyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
           </Field>
           <Field id="refuseOverLimit" label="Refuse requests over the limit" error={f('refuseOverLimit')} hint="Otherwise over-limit requests still go through.">
