@@ -114,7 +114,7 @@ test('the current session tile: the latest Claude Code session by project, its c
   await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(2);
 });
 
-test('pacing: 429s avoided and time waited in the range, from the ledger, with a table view; the CSV carries the wait', async ({ page, stack, openApp, shot }) => {
+test('pacing: requests paced and time waited in the range, from the ledger, with a table view; the CSV carries the wait', async ({ page, stack, openApp, shot }) => {
   test.setTimeout(45_000);
   // The free tier's 1 request/s: of three at once, two wait their turn (about 1 s and 2 s).
   await stack.api.invoke('settings.update', { pacing: { preset: 'free' } });
@@ -133,7 +133,7 @@ test('pacing: 429s avoided and time waited in the range, from the ledger, with a
   await shot('dashboard-pacing');
   await card.getByRole('button', { name: 'Show pacing as table' }).click();
   const table = card.getByRole('table', { name: 'Pacing in this range' });
-  await expect(table.getByRole('row', { name: /429s avoided/ }).getByRole('cell').first()).toHaveText(String(paced));
+  await expect(table.getByRole('row', { name: /Requests paced/ }).getByRole('cell').first()).toHaveText(String(paced));
   await expect(card.getByRole('button', { name: 'Show pacing figures' })).toBeFocused();
 
   const csv = await stack.api.invoke('usage.export', { format: 'csv', preset: 'today' });

@@ -9,7 +9,7 @@ import { int, ms } from '../../format.js';
 export function PacingCard({ pacing }: { pacing: PacingUsage }) {
   const [asTable, setAsTable] = useState(false);
   const rows: { label: string; value: string; meaning: string }[] = [
-    { label: '429s avoided', value: int(pacing.paced), meaning: 'Requests that waited for their turn instead of getting a 429 from Mistral' },
+    { label: 'Requests paced', value: int(pacing.paced), meaning: 'Requests that waited for their turn under your rate limit, so they were not sent into a 429 from Mistral' },
     { label: 'Time waited', value: ms(pacing.waitMs), meaning: 'Total time those requests spent waiting (queue and Retry-After)' },
     { label: 'Retried after 429', value: int(pacing.retries), meaning: "429s from Mistral the proxy retried; Claude Code never saw them" },
     { label: 'Fallback answers', value: int(pacing.fallbacks), meaning: 'Requests answered by a fallback model' },
