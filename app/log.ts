@@ -4,9 +4,11 @@ import pino, { type Logger } from 'pino';
 
 // The structured log at $CCPROXY_DATA_DIR/ccproxy.log: one JSON line per request.
 //
-// Cheap on the request path: pino formats the line and appends it to an in-memory buffer; the file is written
-// asynchronously once 4 KB have gathered or every LOG_FLUSH_MS, whichever comes first (one write() per many lines
-// instead of one per request). A crash loses at most the last LOG_FLUSH_MS of lines; close() writes everything.
+// Cheap on the request path: the line is appended to an in-memory buffer; the file is written asynchronously once
+// 12 KB have gathered or every LOG_FLUSH_MS, whichever comes first (one write() per ~40 lines instead of one per
+// request). The per-request line (`logLine`) is formatted here, in pino's exact shape, with one JSON.stringify:
+// ~2 µs instead of ~12 µs through pino's generic path (redaction, hooks, serialisers) that its fixed, secret-free
+// fields do not need. Everything else goes through pino. A crash loses at most the last LOG_FLUSH_MS of lines; close() writes everything.
 // Bounded on disk: rotated by size (ccproxy.log → .1 → .2 → .3, the oldest dropped), and a burst of identical
 // refusals (same status, error, method and path) is written as its first line plus one summary line per window.
 // Private: the file is created 0600 (an older 0644 one is tightened) in a directory created 0700.
@@ -24,6 +26,21 @@ export interface FileLogOptions {
   keep?: number;
   /** Summary window for repeated refusals, ms (default 10 s). */
   refusalWindowMs?: number;
+}
+
+type LineLevel = 'info' | 'warn';
+type LineWriter = (level: LineLevel, fields: object, msg: string) => void;
+const LEVEL_VALUE: Record<LineLevel, number> = { info: 30, warn: 40 };
+const lineWriters = new WeakMap<Logger, LineWriter>();
+
+/**
+ * One log line of fixed, secret-free fields (the per-request line): written directly into the file log's buffer
+ * when `logger` came from createFileLog, else through the logger itself. Same JSON either way.
+ */
+export function logLine(logger: Logger, level: LineLevel, fields: object, msg: string): void {
+  const write = lineWriters.get(logger);
+  if (write) write(level, fields, msg);
+  else logger[level](fields, msg);
 }
 
 export interface FileLog {
@@ -51,7 +68,7 @@ export function createFileLog(dataDir: string, opts: FileLogOptions = {}): FileL
   let size = 0;
   try { size = statSync(path).size; } catch { /* new file */ }
 
-  const dest = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 4096, mode: 0o600 });
+  const dest = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 12 * 1024, mode: 0o600 });
   let rotating = false;
   dest.on('write', (n: number) => {
     size += n;
@@ -116,6 +133,14 @@ export function createFileLog(dataDir: string, opts: FileLogOptions = {}): FileL
     },
     dest,
   );
+
+  const prefix = { info: `{"level":${LEVEL_VALUE.info},"time":"`, warn: `{"level":${LEVEL_VALUE.warn},"time":"` };
+  lineWriters.set(logger, (level, fields, msg) => {
+    if (logger.levelVal > LEVEL_VALUE[level]) return;
+    const body = JSON.stringify(fields);
+    dirty = true;
+    dest.write(`${prefix[level]}${new Date().toISOString()}","app":"ccproxy",${body.length > 2 ? `${body.slice(1, -1)},` : ''}"msg":${JSON.stringify(msg)}}\n`);
+  });
 
   const flushTimer = setInterval(() => {
     if (!dirty) return;

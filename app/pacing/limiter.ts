@@ -74,7 +74,7 @@ export class Limiter {
   private learnedAt: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
-  private configKey = '';
+  private lastConfig: Pick<PacingConfig, 'preset' | 'rps' | 'tpm'> | null = null;
   private readonly listeners = new Set<() => void>();
   readonly totals: PacingTotals = { admitted: 0, paced: 0, waitMs: 0, retries: 0, upstream429: 0, rejected: 0, fallbacks: 0 };
 
@@ -87,15 +87,16 @@ export class Limiter {
   /** The config, resetting what was learned when the preset or its numbers change. */
   private cfg(): PacingConfig {
     const c = this.config();
-    const key = `${c.preset}/${c.rps}/${c.tpm}`;
-    if (key !== this.configKey) {
-      this.configKey = key;
-      this.effRps = limitsOf(c).rps;
-      this.successes = 0;
-      this.learnedTpm = null;
-    }
+    // Called several times per request: compared field by field, not through a new key string each time.
+    const last = this.lastConfig;
+    if (last && c.preset === last.preset && c.rps === last.rps && c.tpm === last.tpm) return c;
+    this.lastConfig = { preset: c.preset, rps: c.rps, tpm: c.tpm };
+    this.effRps = limitsOf(c).rps;
+    this.successes = 0;
+    this.learnedTpm = null;
     return c;
   }
+
 
   private rps(): number {
     const c = this.cfg();

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
 import { inboundLimits, isWildcardHost, type ProxyConfig } from '../config.js';
 import type { MistralClient } from '../mistral/client.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
+import { randomHex } from '../translate/random-hex.js';
 import { TokenCalibration } from '../translate/token-calibration.js';
 import { ApiError, errorBody } from '../translate/errors.js';
 import { claudeAliases, resolveModel } from '../translate/models.js';
@@ -42,7 +42,7 @@ export interface ProxyApp {
   limiter: Limiter;
 }
 
-const newRequestId = () => `req_ccproxy_${randomBytes(12).toString('hex')}`;
+const newRequestId = () => `req_ccproxy_${randomHex(12)}`;
 
 function newRecord(id: string, path: string): RequestRecord {
   return {
@@ -67,6 +67,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   const router = new Router();
   const cfg = opts.config;
   const calibration = new TokenCalibration();
+  const projects = new Map<string, string>();
 
   // A client that hangs up mid-stream is normal for an SSE proxy, not an application error.
   koa.on('error', (err: NodeJS.ErrnoException) => {
@@ -137,12 +138,13 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
 
   opts.mount?.(koa);
 
+  const messagesDeps = { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration, limiter, projects };
   router.post('/v1/messages', async (ctx) => {
     const rec = newRecord(ctx.state.requestId as string, ctx.path);
     ctx.state.recorded = true;
     stats.inFlight++;
     try {
-      await handleMessages(ctx, { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration, limiter }, rec);
+      await handleMessages(ctx, messagesDeps, rec);
       rec.status ||= ctx.respond === false ? 200 : ctx.status;
     } catch (err) {
       if (err instanceof ClientClosedError) {

@@ -104,14 +104,44 @@ export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
   return false;
 }
 
+/** Whether a parsed value nests (objects and arrays) deeper than `max`; recursion stops at `max + 1` levels. */
+export function valueDepthExceeds(value: unknown, max: number, depth = 1): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > max) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (typeof v === 'object' && v !== null && valueDepthExceeds(v, max, depth + 1)) return true;
+    return false;
+  }
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === 'object' && v !== null && valueDepthExceeds(v, max, depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Bodies up to this size are parsed first and their nesting checked on the parsed value: a real 50 KB Claude Code
+ * request holds ~140 objects, walked in ~3 µs, where the byte scan took ~30 µs. V8's JSON parser is iterative (no
+ * stack to exhaust) and this bound caps what a hostile deep body can make it allocate; larger bodies are scanned
+ * before they are parsed.
+ */
+const PARSE_FIRST_BYTES = 512 * 1024;
+
 /** Reads and parses the JSON request body. */
 export async function readJsonBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<JsonBody> {
   const raw = await readRawBody(ctx, limit);
   if (raw.length === 0) throw invalidRequest('request body is empty; expected a JSON object');
-  if (jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw invalidRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  const parseFirst = raw.length <= PARSE_FIRST_BYTES;
+  const tooDeep = () => invalidRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (!parseFirst && jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw tooDeep();
+  let value: unknown;
   try {
-    return { value: JSON.parse(raw.toString('utf8')), bytes: raw.length };
+    value = JSON.parse(raw.toString('utf8'));
   } catch (err) {
+    // A deep body that is also malformed is still refused for its nesting, whichever check ran first.
+    if (parseFirst && jsonDepthExceeds(raw, MAX_JSON_DEPTH)) throw tooDeep();
     throw invalidRequest(`request body is not valid JSON: ${(err as Error).message}`);
   }
+  if (parseFirst && valueDepthExceeds(value, MAX_JSON_DEPTH)) throw tooDeep();
+  return { value, bytes: raw.length };
 }

@@ -38,6 +38,21 @@ export interface MessagesDeps {
   calibration?: TokenCalibration;
   /** Pacing to Mistral's rate limits and fallback models around the upstream call (app/pacing). */
   limiter?: Limiter;
+  /** Each session's project once found (the ledger keeps the first one anyway): not re-scanned per turn. */
+  projects?: Map<string, string>;
+}
+
+const MAX_KNOWN_PROJECTS = 1000;
+
+function projectOf(sessionId: string, req: AnthropicRequest, known: Map<string, string> | undefined): string | null {
+  const hit = known?.get(sessionId);
+  if (hit !== undefined) return hit;
+  const project = sessionProject(req);
+  if (project !== null && known) {
+    if (known.size >= MAX_KNOWN_PROJECTS) known.clear();
+    known.set(sessionId, project);
+  }
+  return project;
 }
 
 export const SHUTDOWN = 'shutdown';
@@ -81,7 +96,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   rec.stream = req.stream === true;
   const sessionId = sessionIdOf(ctx, req);
   rec.sessionId = sessionId ?? null;
-  if (sessionId) rec.project = sessionProject(req);
+  if (sessionId) rec.project = projectOf(sessionId, req, deps.projects);
   const model = resolveModel(req.model, cfg.tiers, cfg.defaultModel);
   rec.mistralModel = model;
   deps.onStarted?.(rec);

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { logLine } from '../log.js';
 import type { ApiError } from '../translate/errors.js';
 import { checkBindPolicy, inboundLimits, isLoopbackHost, isWildcardHost, type ProxyConfig } from '../config.js';
 import { errorBody } from '../translate/errors.js';
@@ -46,8 +47,8 @@ function logRecord(logger: Logger, r: RequestRecord): void {
       : {}),
     queued_ms: r.queuedMs, retries: r.retries, fallback_from: r.fallbackFrom, fallback_reason: r.fallbackReason,
   };
-  if (r.errorType && r.errorType !== 'client_closed') logger.warn(line, 'request failed');
-  else logger.info(line, 'request');
+  if (r.errorType && r.errorType !== 'client_closed') logLine(logger, 'warn', line, 'request failed');
+  else logLine(logger, 'info', line, 'request');
 }
 
 const urlOf = (host: string, port: number) => `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { AnthropicResponse, ResponseBlock } from './anthropic-types.js';
 import { ApiError } from './errors.js';
 import { completeToolArguments, contentPieces, isLengthCut, mapFinishReason, mapUsage, parseToolArguments } from './mistral-content.js';
+import { randomHex } from './random-hex.js';
 import { findStop } from './stop-sequences.js';
 import type { MistralResponse } from './mistral-types.js';
 import { toAnthropicToolId } from './tool-ids.js';
@@ -24,7 +24,7 @@ export interface ResponseContext {
 export const THINKING_SIGNATURE = 'ccproxy-mistral';
 
 export function newMessageId(): string {
-  return `msg_${randomBytes(12).toString('hex')}`;
+  return `msg_${randomHex(12)}`;
 }
 
 export function stripPrefix(text: string, prefix: string | null): string {

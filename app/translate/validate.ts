@@ -75,12 +75,25 @@ function withoutProtoKeys(v: unknown): unknown {
   return out;
 }
 
+/** Whether a schema holds any of those keys (or names one in `required`): most never do, and are then kept as is. */
+function hasProtoKeys(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasProtoKeys);
+  if (!isPlainObject(v)) return false;
+  for (const key of Object.keys(v)) {
+    if (PROTO_KEYS.has(key)) return true;
+    const value = v[key];
+    if (key === 'required' && Array.isArray(value) && value.some((r) => typeof r === 'string' && PROTO_KEYS.has(r))) return true;
+    if (typeof value === 'object' && value !== null && hasProtoKeys(value)) return true;
+  }
+  return false;
+}
+
 function checkTool(t: unknown, i: number): void {
   if (!isPlainObject(t) || typeof t.name !== 'string') fail(`tools.${i}.name`, 'Field required');
   if (t.input_schema === undefined) return;
   if (!isPlainObject(t.input_schema)) fail(`tools.${i}.input_schema`, 'Input should be a JSON Schema object');
   if (t.input_schema.type !== undefined && t.input_schema.type !== 'object') fail(`tools.${i}.input_schema.type`, "Input should be 'object'");
-  t.input_schema = withoutProtoKeys(t.input_schema);
+  if (hasProtoKeys(t.input_schema)) t.input_schema = withoutProtoKeys(t.input_schema);
 }
 
 export function validateMessagesRequest(body: unknown, { countOnly = false } = {}): AnthropicRequest {

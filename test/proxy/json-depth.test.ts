@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonDepthExceeds } from '../../app/proxy/body.js';
+import { jsonDepthExceeds, valueDepthExceeds } from '../../app/proxy/body.js';
 
 // The nesting pre-check skips strings natively; escaped quotes and backslash runs must not throw it off.
 
@@ -22,5 +22,25 @@ describe('jsonDepthExceeds', () => {
     const text = JSON.stringify(deep(40)); // 80 levels of objects and arrays
     expect(jsonDepthExceeds(Buffer.from(text), 80)).toBe(false);
     expect(jsonDepthExceeds(Buffer.from(text), 79)).toBe(true);
+  });
+});
+
+describe('valueDepthExceeds (the check on small bodies, after parsing)', () => {
+  it.each([
+    ['[[[]]]', 3],
+    ['[[[[]]]]', 3],
+    ['{"a":"[[[[[["}', 1],
+    ['{"a":{"b":[1,{"c":[]}]},"d":[[[]]]}', 4],
+    ['{"a":{"b":[1,{"c":[]}]},"d":[[[]]]}', 3],
+    ['1', 0],
+  ])('agrees with the byte scan: %s with max %d', (text, max) => {
+    expect(valueDepthExceeds(JSON.parse(text), max)).toBe(jsonDepthExceeds(Buffer.from(text), max));
+  });
+
+  it('agrees with the real nesting of a parsed document', () => {
+    const deep = (n: number): unknown => (n === 0 ? 'x' : { k: [deep(n - 1)], s: 1 });
+    const value = deep(40); // 80 levels
+    expect(valueDepthExceeds(value, 80)).toBe(false);
+    expect(valueDepthExceeds(value, 79)).toBe(true);
   });
 });
