@@ -195,8 +195,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       // The client already holds a 200 with pings: the failure can only travel as an SSE error event.
       ctx.respond = false;
       const e = apiErr ?? new ApiError(500, 'api_error', 'internal proxy error');
-      sse.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: e.type, message: e.message } })}\n\n`);
-      sse.end();
+      sse.end(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: e.type, message: e.message } })}\n\n`);
       rec.errorType = e.type;
       rec.errorMessage = e.message;
       return;
@@ -208,6 +207,11 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     ctx.res.off('close', onClose);
     settle?.(rec.inputTokens + rec.cachedTokens + rec.outputTokens);
   }
+}
+
+/** Whether the upstream body has arrived whole (an undecoded response whose last byte was parsed). */
+function bodyComplete(body: unknown): boolean {
+  return (body as { complete?: unknown }).complete === true;
 }
 
 function answerEmpty(ctx: Context, model: string): void {
@@ -242,14 +246,21 @@ async function pipeStream(
   });
   let upstreamError: string | null = null;
   let relayed = 0;
-  const send = (text: string): void => {
+  const count = (text: string): string => {
     relayed += text.length;
     if (relayed > caps.maxRelayedChars) throw new ApiError(502, 'api_error', `Mistral API stream exceeded ${caps.maxRelayedChars} characters for this request`);
-    sse.write(text);
+    return text;
   };
+  const send = (text: string): void => sse.write(count(text));
+  // The closing events, written together with the end of the response (one write instead of two or three).
+  let tail = '';
+  // Set once the answer was closed with the read that completed it; the rest of the loop only drains Mistral's
+  // body to its end, so its keep-alive connection goes back to the pool.
+  let closed = false;
 
   try {
     for await (const batch of reader.batches()) {
+      if (closed) continue;
       // One write per upstream read, except that the first content goes out alone, at once.
       let out = '';
       let waitingForFirst = translator.firstContentAt === null;
@@ -271,29 +282,38 @@ async function pipeStream(
           waitingForFirst = false;
         }
       }
+      if (!upstreamError && !translator.finished && reader.sawDone && bodyComplete(upstream.body)) {
+        // Mistral's whole answer is in: its last content, the closing events and the end of the response go out
+        // as one write.
+        tail = count(out) + translator.end();
+        closed = true;
+        continue;
+      }
       // Backpressure: a client that does not read stops the reading of Mistral's stream, not the proxy's memory.
       if (out) send(out);
       if (sse.needsDrain) await sse.drained();
       // Also stop at a stop sequence: leaving the loop destroys the upstream stream, which aborts the request.
       if (upstreamError || translator.finished) break;
     }
-    if (upstreamError) sse.write(translator.error('api_error', `Mistral API: ${upstreamError}`));
-    else if (reader.sawDone || translator.stopReasonKnown) sse.write(translator.end());
-    else sse.write(translator.error('api_error', 'Mistral API stream ended before it finished'));
+    if (closed) { /* already answered */ }
+    else if (upstreamError) tail = translator.error('api_error', `Mistral API: ${upstreamError}`);
+    else if (reader.sawDone || translator.stopReasonKnown) tail = translator.end();
+    else tail = translator.error('api_error', 'Mistral API stream ended before it finished');
   } catch (err) {
     if (controller.signal.aborted && controller.signal.reason === 'client') throw err;
     const shuttingDown = controller.signal.aborted && controller.signal.reason === SHUTDOWN;
-    if (shuttingDown) sse.write(translator.error('overloaded_error', 'CCProxy is shutting down; retry the request'));
-    else if (err instanceof ApiError) sse.write(translator.error(err.type, err.message));
-    else if ((err as NodeJS.ErrnoException)?.code) sse.write(translator.error('api_error', `Mistral API stream broke off (${(err as NodeJS.ErrnoException).code})`));
+    if (closed) { /* the answer is complete; a fault while draining Mistral's body changes nothing for the client */ }
+    else if (shuttingDown) tail = translator.error('overloaded_error', 'CCProxy is shutting down; retry the request');
+    else if (err instanceof ApiError) tail = translator.error(err.type, err.message);
+    else if ((err as NodeJS.ErrnoException)?.code) tail = translator.error('api_error', `Mistral API stream broke off (${(err as NodeJS.ErrnoException).code})`);
     else {
       console.error('[ccproxy] internal error in a stream:', (err as Error)?.stack ?? err);
-      sse.write(translator.error('api_error', 'internal proxy error'));
+      tail = translator.error('api_error', 'internal proxy error');
     }
   } finally {
     // Whatever ended the relay, the upstream request ends with it (a no-op after a clean end).
     upstream.body.destroy();
-    sse.end();
+    sse.end(tail);
     // A stream cut before Mistral's final usage chunk is still billed: record estimates rather than zero.
     const usage = translator.finalUsage;
     rec.stopReason = translator.stopReason;

@@ -74,9 +74,14 @@ export class SseResponse {
     });
   }
 
-  end(): void {
+  /** Ends the response; a last `text` goes out in the same write as the end of the chunked body. */
+  end(text = ''): void {
     this.stop();
-    if (!this.res.destroyed) this.res.end();
+    if (this.res.destroyed) return;
+    if (text && !this.res.writableEnded) {
+      this.lastWrite = Date.now();
+      this.res.end(text);
+    } else this.res.end();
   }
 
   stop(): void {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileLog, LOG_FLUSH_MS } from '../../app/log.js';
+import { createFileLog, LOG_FLUSH_MS, logLine } from '../../app/log.js';
 
 // ccproxy.log as a file on disk: private, bounded by rotation, refusal floods summarised, and written within a
 // short interval even if the process is never closed (what a crash leaves behind).
@@ -94,5 +94,27 @@ describe('ccproxy.log', () => {
     log.logger.info({ apiKey: 'sk-secret', authorization: 'Bearer sk-secret', headers: { 'x-api-key': 'sk-secret' } }, 'oops');
     await log.close();
     expect(readFileSync(log.path, 'utf8')).not.toContain('sk-secret');
+  });
+});
+
+describe('logLine (the per-request line, formatted without pino)', () => {
+  it('writes the same JSON as pino, key for key and in the same order, and honours the level', async () => {
+    const dir = tmp();
+    const log = createFileLog(dir);
+    const fields = { req: 'req_1', model: 'claude-sonnet-4-5', stream: false, status: 200, ttft_ms: null, skipped: undefined, error_message: 'quote " and \u00e9 and \n' };
+    log.logger.info(fields, 'request');
+    logLine(log.logger, 'info', fields, 'request');
+    log.logger.warn(fields, 'request failed');
+    logLine(log.logger, 'warn', fields, 'request failed');
+    log.logger.level = 'warn';
+    logLine(log.logger, 'info', fields, 'not written');
+    await log.close();
+    const raw = readFileSync(log.path, 'utf8').split('\n').filter(Boolean);
+    expect(raw).toHaveLength(4);
+    const noTime = (l: string) => l.replace(/"time":"[^"]+"/, '"time":"T"');
+    expect(noTime(raw[1])).toBe(noTime(raw[0]));
+    expect(noTime(raw[3])).toBe(noTime(raw[2]));
+    expect(JSON.parse(raw[1])).toMatchObject({ level: 30, app: 'ccproxy', msg: 'request', error_message: 'quote " and \u00e9 and \n' });
+    expect(Date.parse(JSON.parse(raw[1]).time as string)).toBeGreaterThan(0);
   });
 });
