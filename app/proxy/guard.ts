@@ -77,6 +77,16 @@ export function sameSecret(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * `ctx.is('application/json')` (a body declared as JSON), with the header every client sends checked directly;
+ * anything else (parameters, other casing) goes through Koa's full media-type parsing.
+ */
+function isJsonBody(ctx: Context): boolean {
+  const headers = ctx.req.headers;
+  if (headers['content-type'] === 'application/json') return headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(headers['content-length']));
+  return Boolean(ctx.is('application/json'));
+}
+
 export function guard(opts: GuardOptions) {
   return async (ctx: Context, next: Next) => {
     const extra = opts.allowedHosts();
@@ -88,7 +98,7 @@ export function guard(opts: GuardOptions) {
       throw new ApiError(403, 'permission_error', 'cross-site browser requests are not allowed');
     }
     if (opts.checkMethod?.(ctx) === 'answered') return;
-    if (ctx.method === 'POST' && !ctx.is('application/json')) {
+    if (ctx.method === 'POST' && !isJsonBody(ctx)) {
       throw new ApiError(415, 'invalid_request_error', 'Content-Type must be application/json');
     }
     const token = opts.authToken();
