@@ -8,7 +8,8 @@ import pino, { type Logger } from 'pino';
 // 12 KB have gathered or every LOG_FLUSH_MS, whichever comes first (one write() per ~40 lines instead of one per
 // request). The per-request line (`logLine`) is formatted here, in pino's exact shape, with one JSON.stringify:
 // ~2 µs instead of ~12 µs through pino's generic path (redaction, hooks, serialisers) that its fixed, secret-free
-// fields do not need. Everything else goes through pino. A crash loses at most the last LOG_FLUSH_MS of lines; close() writes everything.
+// fields do not need. Everything else goes through pino. A crash loses at most the last LOG_FLUSH_MS of lines;
+// close() writes everything.
 // Bounded on disk: rotated by size (ccproxy.log → .1 → .2 → .3, the oldest dropped), and a burst of identical
 // refusals (same status, error, method and path) is written as its first line plus one summary line per window.
 // Private: the file is created 0600 (an older 0644 one is tightened) in a directory created 0700.

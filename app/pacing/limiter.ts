@@ -97,7 +97,6 @@ export class Limiter {
     return c;
   }
 
-
   private rps(): number {
     const c = this.cfg();
     // Auto mode only paces while Mistral has recently said no; a quiet minute means the burst is over.
