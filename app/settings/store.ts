@@ -1,14 +1,14 @@
 import { chmodSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import Conf from 'conf';
 import { configFromEnv, ConfigError, type ProxyConfig } from '../config.js';
 import type { KeyTestResult, Settings, SettingSource, SettingsPatch, SettingsView } from '../contract/settings.js';
 import { VERSION } from '../version.js';
 import { NO_CIPHER, type KeyCipher } from './cipher.js';
 import { FALLBACK_ENV, PACING_ENV } from '../pacing/presets.js';
 import { API_KEY_ENV, envValue, resolveSettings, SETTING_ENV, TIER_ENV, type Env } from './effective.js';
-import { SETTINGS_FILE_BASENAME, settingsFilePath, settingsStoreOptions, STORED_KEYS, type StoredApiKey, type StoredSettings } from './schema.js';
+import { openLazyConfStorage } from './conf-storage.js';
+import { settingsFilePath, STORED_KEYS, type StoredApiKey, type StoredSettings } from './schema.js';
 import { testApiKey, type FetchLike } from './test-key.js';
 import { validatePatch, validateStored } from './validate.js';
 
@@ -71,7 +71,8 @@ export function openWithRecovery<S>(open: () => S, filePath: string, now: () => 
 
 /**
  * Headless/tests: the settings file `<dataDir>/settings.json` through conf, with the shared schema, migrations and
- * mode 0600. `projectVersion` (default: the package version) decides which migrations run.
+ * mode 0600. `projectVersion` (default: the package version) decides which migrations run. conf itself is loaded
+ * only when needed (a write, a migration, a file to report): see conf-storage.ts.
  */
 export function openConfStorage(dataDir: string, projectVersion: string = VERSION): { storage: SettingsStorage; recoveredFrom: string | null } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -79,7 +80,7 @@ export function openConfStorage(dataDir: string, projectVersion: string = VERSIO
   // conf applies configFileMode only when it writes; tighten a file an older build left group/world-readable.
   if (process.platform !== 'win32' && existsSync(path)) chmodSync(path, 0o600);
   return openWithRecovery(
-    () => new Conf<Record<string, unknown>>({ ...settingsStoreOptions(dataDir), configName: SETTINGS_FILE_BASENAME, projectVersion }),
+    () => openLazyConfStorage(dataDir, projectVersion),
     path,
   );
 }
