@@ -52,7 +52,9 @@ describe('pacing to a 1 request/s workspace', () => {
     expect(waitedLong.length).toBeGreaterThan(0);
     const status = (await (await fetch(`${s.url}/status`)).json()) as { pacing: { preset: string; limits: { rps: number }; totals: { paced: number; upstream429: number } } };
     expect(status.pacing.preset).toBe('free');
-    expect(status.pacing.limits.rps).toBe(1);
+    // The preset's 1 RPS, unless a late arrival met a 429: then pacing backs off below it (never above it).
+    if (s.mock.rateLimited() === 0) expect(status.pacing.limits.rps).toBe(1);
+    else expect(status.pacing.limits.rps).toBeGreaterThan(0.5), expect(status.pacing.limits.rps).toBeLessThanOrEqual(1);
     expect(status.pacing.totals.paced).toBeGreaterThanOrEqual(18);
     expect(status.pacing.totals.upstream429).toBe(s.mock.rateLimited());
   }, 90_000);
