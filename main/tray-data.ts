@@ -1,4 +1,5 @@
 import type { ModelOption } from '../app/contract/api.js';
+import { money } from '../app/contract/money.js';
 import type { Currency, SettingsView } from '../app/contract/settings.js';
 import type { BudgetState } from '../app/contract/usage.js';
 import type { TrayModels, TrayState } from './tray-menu.js';
@@ -6,16 +7,9 @@ import type { TrayModels, TrayState } from './tray-menu.js';
 // Turns the core's typed answers (settings.get, usage.report, budget.state, models.list) into the tray's state.
 // Pure, so what the tray says about money and models is unit-tested without Electron.
 
-/** The same rules as the window's money(): small amounts keep two significant digits instead of showing 0.00. */
+/** The window's money() with the tray's arguments. */
 export function formatMoney(usd: number, currency: Currency, eurPerUsd: number): string {
-  const v = currency === 'EUR' ? usd * eurPerUsd : usd;
-  const abs = Math.abs(v);
-  const opts: Intl.NumberFormatOptions = { style: 'currency', currency };
-  if (abs === 0) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  else if (abs < 0.01) Object.assign(opts, { minimumSignificantDigits: 2, maximumSignificantDigits: 2 });
-  else if (abs < 10) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
-  else Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return new Intl.NumberFormat(undefined, opts).format(v);
+  return money(usd, { currency, eurPerUsd });
 }
 
 /** Today's spend in the user's currency, and the budget closest to its limit (the one that will refuse first). */

@@ -1,25 +1,8 @@
-import type { Currency } from '../../app/contract/settings.js';
+import { convert, money, type CurrencyInfo } from '../../app/contract/money.js';
 
-// Display helpers. Costs arrive in USD; `money` converts with the user's EUR rate when they show EUR.
+// Display helpers. Amounts go through the contract's money() (the tray uses the same one).
 
-export interface CurrencyInfo { currency: Currency; eurPerUsd: number }
-
-export function convert(usd: number, c: CurrencyInfo): number {
-  return c.currency === 'EUR' ? usd * c.eurPerUsd : usd;
-}
-
-/** Small amounts (a single request costs fractions of a cent) keep two significant digits instead of showing 0.00. */
-export function money(usd: number | null, c: CurrencyInfo): string {
-  if (usd === null) return 'no price';
-  const v = convert(usd, c);
-  const abs = Math.abs(v);
-  const opts: Intl.NumberFormatOptions = { style: 'currency', currency: c.currency };
-  if (abs === 0) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  else if (abs < 0.01) Object.assign(opts, { minimumSignificantDigits: 2, maximumSignificantDigits: 2 });
-  else if (abs < 10) Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
-  else Object.assign(opts, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return new Intl.NumberFormat(undefined, opts).format(v);
-}
+export { convert, money, type CurrencyInfo };
 
 /** An axis tick, already in the display currency: short ($0, $0.0015, $2.50). */
 export function moneyTick(v: number, currency: CurrencyInfo['currency']): string {
