@@ -17,7 +17,8 @@
 // BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
 // settings on the product alone (the memory measurements in the README were taken this way; CCPROXY_HEAP_FLAGS=off in
 // BENCH_PRODUCT_ENV runs it on V8's default heap sizing), BENCH_FLOOR_NODE_ARGS the same for the floor,
-// BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase).
+// BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase), BENCH_ONLY=regexp
+// to run only the cases whose name matches (latency: `cc 50KB sse burst`; throughput: `small burst c=32`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -36,6 +37,8 @@ const FIRST_TOKEN_DELAY_MS = 5;
 const FIXTURE = '2.1.331-bash-turn2-2.json';
 /** Which phases to run: `latency`, `throughput` (the c=32 one, where peak RSS is reached), or both (default). */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'latency,throughput').split(',').map((s) => s.trim()));
+/** Only the cases whose name matches this regular expression (e.g. `cc.*burst`); all by default. */
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? '');
 const root = new URL('../', import.meta.url).pathname;
 
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/claude-code', FIXTURE), 'utf8')) as { body: AnthropicRequest };
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
     await setMode(upstream.port, mode);
     for (const [label, body] of bodies) {
       for (const stream of [false, true]) {
+        if (!ONLY.test(`${label}${stream ? ' sse' : ''} ${mode}`)) continue;
         const targets = targetsFor(body, stream);
         const t: Record<string, Timing[]> = { direct: [], floor: [], product: [] };
         for (let i = 0; i < WARMUP + ITERATIONS; i++) {
@@ -224,6 +228,7 @@ async function main(): Promise<void> {
   const processes = { upstream, floor, product };
   for (const [label, body] of PHASES.has('throughput') ? bodies : []) {
     for (const stream of [false, true]) {
+      if (!ONLY.test(`${label}${stream ? ' sse' : ''} burst c=${CONCURRENCY}`)) continue;
       const targets = targetsFor(body, stream);
       const count: Record<string, number> = { direct: 0, floor: 0, product: 0 };
       const time: Record<string, number> = { direct: 0, floor: 0, product: 0 };

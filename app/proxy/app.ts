@@ -141,7 +141,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   opts.mount?.(koa);
 
   const messagesDeps = { config: cfg, client: opts.client, models, active, pingIntervalMs: opts.pingIntervalMs ?? 10_000, onStarted: opts.onStarted, admit: opts.admit, calibration, limiter, projects };
-  router.post('/v1/messages', async (ctx) => {
+  const messagesRoute = async (ctx: Context) => {
     const rec = newRecord(ctx.state.requestId as string, ctx.path);
     ctx.state.recorded = true;
     stats.inFlight++;
@@ -170,7 +170,8 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
         console.error('[ccproxy] record sink failed:', (sinkErr as Error).message);
       }
     }
-  });
+  };
+  router.post('/v1/messages', messagesRoute);
 
   router.post('/v1/messages/count_tokens', async (ctx) => {
     const { value } = await readJsonBody(ctx);
@@ -236,6 +237,9 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
     };
   });
 
+  // The hot route goes straight to its handler: the router's matching (every route's pattern, its debug calls, a
+  // compose per request) is for the rest.
+  koa.use((ctx, next) => (ctx.method === 'POST' && ctx.path === '/v1/messages' ? messagesRoute(ctx) : next()));
   koa.use(router.routes());
   return { koa, stats, models, active, limiter };
 }

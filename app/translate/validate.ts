@@ -79,7 +79,8 @@ function withoutProtoKeys(v: unknown): unknown {
 function hasProtoKeys(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasProtoKeys);
   if (!isPlainObject(v)) return false;
-  for (const key of Object.keys(v)) {
+  // for-in rather than Object.keys: no array per object (a plain object's prototype has no enumerable keys).
+  for (const key in v) {
     if (PROTO_KEYS.has(key)) return true;
     const value = v[key];
     if (key === 'required' && Array.isArray(value) && value.some((r) => typeof r === 'string' && PROTO_KEYS.has(r))) return true;
