@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelOption } from '../app/contract/api.js';
+import { holdYoungGenerationDuringStart } from '../app/core/heap-flags.js';
 import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
@@ -33,6 +34,9 @@ const QUIT_GRACE_MS = 5_000;
 const TRAY_REFRESH_MS = 1_000;
 const TRAY_MODELS_TTL_MS = 5 * 60_000;
 export const SELF_TEST_ARG = '--self-test';
+
+/** Ends the start-up hold on the young generation (a no-op until it began, and after the first call). */
+let releaseYoungGeneration: () => void = () => undefined;
 
 const logError = (what: string) => (err: unknown) => console.error(`ccproxy: ${what}:`, err);
 
@@ -277,11 +281,12 @@ function run(core: CoreService, box: AsyncSecretBox, keyError: string | null): v
     if (!atLogin || keyError) openWindow();
     else if (process.platform === 'win32') ensureWindow();
     await proxy.start();
+    releaseYoungGeneration();
     if (keyError) {
       void dialog.showMessageBox({ type: 'warning', title: 'CCProxy Desktop', message: 'The stored API key cannot be used', detail: keyError })
         .catch(logError('cannot show the key warning'));
     }
-  })().catch(logError('start failed'));
+  })().catch(logError('start failed')).finally(releaseYoungGeneration);
 }
 
 function selfTest(box: AsyncSecretBox): void {
@@ -313,6 +318,10 @@ if (process.argv.includes(SELF_TEST_ARG)) selfTest(box);
 // A second launch (e.g. from the app menu while it sits in the tray) just brings the running one forward.
 else if (!app.requestSingleInstanceLock()) app.quit();
 else {
+  // As in headless (app/core/heap-flags.ts): a young generation kept small while starting, not left doubled at idle.
+  // The young-generation cap itself is not applied here: for the main process it needs `--js-flags` on Electron's
+  // command line at launch (README, Memory).
+  releaseYoungGeneration = holdYoungGenerationDuringStart();
   void app.whenReady()
     .then(() => openCore(box))
     .then((opened) => {
