@@ -7,6 +7,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Got } from 'got';
 import { ApiError, mapUpstreamError } from '../translate/errors.js';
 import type { MistralRequest } from '../translate/mistral-types.js';
+import { jsonBytes } from './json-bytes.js';
 import { clientOptionsFromEnv, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { redactorFor, type Redactor } from './redact.js';
 import { parseRetryAfter, retryAfterHeader } from './retry-after.js';
@@ -163,7 +164,7 @@ export class MistralClient {
     const o = this.options;
     const target = this.target_();
     const stream = body.stream === true;
-    const payload = Buffer.from(JSON.stringify(body));
+    const payload = jsonBytes(body);
     const headers = {
       authorization: target.auth,
       'content-type': 'application/json',
