@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-import { holdYoungGenerationDuringStart, relaunchWithHeapFlags } from './core/heap-flags.js';
+import { enableJsonStringifyFastPath, holdYoungGenerationDuringStart, relaunchWithHeapFlags } from './core/heap-flags.js';
 
 // The `ccproxy` bin and `npm run headless`: first the V8 heap settings (a re-exec before anything is loaded, and a
-// small young generation while starting: see core/heap-flags.ts), then the headless core (headless.ts).
+// small young generation while starting, V8's JSON.stringify fast path: see core/heap-flags.ts), then the headless
+// core (headless.ts).
 relaunchWithHeapFlags();
+enableJsonStringifyFastPath();
 const release = holdYoungGenerationDuringStart();
 try {
   await (await import('./headless.js')).main();

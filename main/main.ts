@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelOption } from '../app/contract/api.js';
-import { holdYoungGenerationDuringStart } from '../app/core/heap-flags.js';
+import { enableJsonStringifyFastPath, holdYoungGenerationDuringStart } from '../app/core/heap-flags.js';
 import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
@@ -322,6 +322,8 @@ else {
   // The young-generation cap itself is not applied here: for the main process it needs `--js-flags` on Electron's
   // command line at launch (README, Memory).
   releaseYoungGeneration = holdYoungGenerationDuringStart();
+  // On by default in Electron 45's V8 already; set anyway so the main process never depends on that default.
+  enableJsonStringifyFastPath();
   void app.whenReady()
     .then(() => openCore(box))
     .then((opened) => {
