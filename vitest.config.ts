@@ -9,5 +9,6 @@ export default defineConfig({
     // Integration tests open real sockets; keep files isolated but allow 2 cores to work.
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-runtime.ts'],
   },
 });

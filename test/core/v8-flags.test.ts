@@ -15,7 +15,8 @@ const withFlag = (on: boolean, f: () => string): string => {
 };
 const both = (value: unknown) => [withFlag(false, () => JSON.stringify(value)), withFlag(true, () => JSON.stringify(value))];
 
-afterAll(() => v8.setFlagsFromString('--no-json-stringify-fast-path'));
+// Back to what test/setup-runtime.ts set for this process.
+afterAll(() => enableJsonStringifyFastPath());
 
 describe('JSON.stringify fast path', () => {
   it('is a flag this V8 knows, and the product can set it at run time', () => {
