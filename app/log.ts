@@ -10,8 +10,8 @@ import pino, { type Logger } from 'pino';
 // ~2 µs instead of ~12 µs through pino's generic path (redaction, hooks, serialisers) that its fixed, secret-free
 // fields do not need, and gathered here into 12 KB pieces before it reaches the destination (sonic-boom measures
 // its pending buffer on every write, which re-reads the whole growing string each time). Everything else goes
-// through pino, after the lines gathered so far, so the file keeps the order things were logged in. A crash loses at most the last LOG_FLUSH_MS of lines;
-// close() writes everything.
+// through pino, after the lines gathered so far, so the file keeps the order things were logged in. A crash loses
+// at most the last LOG_FLUSH_MS of lines; close() writes everything.
 // Bounded on disk: rotated by size (ccproxy.log → .1 → .2 → .3, the oldest dropped), and a burst of identical
 // refusals (same status, error, method and path) is written as its first line plus one summary line per window.
 // Private: the file is created 0600 (an older 0644 one is tightened) in a directory created 0700.

@@ -86,4 +86,3 @@ export function holdYoungGenerationDuringStart(): () => void {
 export function enableJsonStringifyFastPath(): void {
   v8.setFlagsFromString('--json-stringify-fast-path');
 }
-
