@@ -117,4 +117,23 @@ describe('logLine (the per-request line, formatted without pino)', () => {
     expect(JSON.parse(raw[1])).toMatchObject({ level: 30, app: 'ccproxy', msg: 'request', error_message: 'quote " and \u00e9 and \n' });
     expect(Date.parse(JSON.parse(raw[1]).time as string)).toBeGreaterThan(0);
   });
+
+  it('gathered lines keep their order with pino lines, and reach the disk within the flush interval without close()', async () => {
+    const log = createFileLog(tmp());
+    const want: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      // ~80 KB of request lines: several 12 KB hand-overs, with pino's own lines in between.
+      logLine(log.logger, 'info', requestLine(i), 'request');
+      want.push(`req_${i}`);
+      if (i % 37 === 0) {
+        log.logger.warn({ req: `pino_${i}` }, 'something else');
+        want.push(`pino_${i}`);
+      }
+    }
+    logLine(log.logger, 'info', requestLine(300), 'request');
+    want.push('req_300');
+    await sleep(LOG_FLUSH_MS * 5 + 200);
+    expect(lines(log.path).map((l) => l.req)).toEqual(want);
+    await log.close();
+  });
 });
