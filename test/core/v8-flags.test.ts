@@ -45,6 +45,18 @@ describe('JSON.stringify fast path', () => {
     }
   });
 
+  it('refuses what cannot be JSON the same way (cycles, BigInt)', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const cyclicArray: unknown[] = [1];
+    cyclicArray.push(cyclicArray);
+    for (const value of [cyclic, cyclicArray, { n: 10n }]) {
+      for (const on of [false, true]) {
+        expect(() => withFlag(on, () => JSON.stringify(value)), `fast path ${on}`).toThrow(TypeError);
+      }
+    }
+  });
+
   it('writes the same Mistral bodies for every captured Claude Code request', () => {
     const dir = new URL('../fixtures/claude-code/', import.meta.url);
     const catalog = new ModelCatalog();
