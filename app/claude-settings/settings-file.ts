@@ -4,6 +4,7 @@ import { copyFile, lstat, mkdir, readFile, rename, stat, unlink, writeFile } fro
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ClaudeSettingsPreview, ClaudeTarget, ClaudeWriteResult, DiffLine } from '../contract/claude.js';
 import { lineDiff } from './diff.js';
+import { isJsonObject } from '../json-object.js';
 
 // Claude Code reads `env` from ~/.claude/settings.json (user scope) or <project>/.claude/settings.json and applies
 // it to every session. Writing there connects Claude Code without touching the user's shell. The file belongs to
@@ -25,8 +26,6 @@ export function settingsPathFor(target: ClaudeTarget, home: string): string {
   }
   return join(home, '.claude', 'settings.json');
 }
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function refuseLink(path: string, what: string): Promise<boolean> {
   try {
@@ -52,20 +51,20 @@ async function load(path: string): Promise<Loaded> {
       throw new ClaudeSettingsError(`${path} is not valid JSON (${(err as Error).message}); CCProxy will not overwrite it. Fix the file or move it aside, then try again.`);
     }
   }
-  if (!isObject(data)) throw new ClaudeSettingsError(`${path} does not hold a JSON object; CCProxy will not overwrite it.`);
-  if (data.env !== undefined && !isObject(data.env)) throw new ClaudeSettingsError(`The "env" entry in ${path} is not an object; CCProxy will not overwrite it.`);
+  if (!isJsonObject(data)) throw new ClaudeSettingsError(`${path} does not hold a JSON object; CCProxy will not overwrite it.`);
+  if (data.env !== undefined && !isJsonObject(data.env)) throw new ClaudeSettingsError(`The "env" entry in ${path} is not an object; CCProxy will not overwrite it.`);
   return { path, exists: true, text, data, mode: st.mode & 0o777 };
 }
 
 function merged(data: Json, env: Record<string, string>): Json {
-  const before = isObject(data.env) ? data.env : {};
+  const before = isJsonObject(data.env) ? data.env : {};
   return { ...data, env: { ...before, ...env } };
 }
 
 const render = (data: Json) => `${JSON.stringify(data, null, 2)}\n`;
 
 function changedEnv(data: Json, env: Record<string, string>): Record<string, string> {
-  const before = isObject(data.env) ? data.env : {};
+  const before = isJsonObject(data.env) ? data.env : {};
   return Object.fromEntries(Object.entries(env).filter(([k, v]) => before[k] !== v));
 }
 
@@ -81,7 +80,7 @@ export async function previewWrite(path: string, env: Record<string, string>): P
 export async function envOf(path: string): Promise<Record<string, unknown> | null> {
   try {
     const file = await load(path);
-    return isObject(file.data.env) ? file.data.env : null;
+    return isJsonObject(file.data.env) ? file.data.env : null;
   } catch {
     return null;
   }

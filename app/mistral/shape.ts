@@ -1,5 +1,6 @@
 import { ApiError } from '../translate/errors.js';
 import type { MContentOut, MistralChunk, MistralResponse, MToolCallOut, MUsage } from '../translate/mistral-types.js';
+import { isJsonObject } from '../json-object.js';
 
 // Mistral's output is checked here, at the boundary, before the translators see it: they may then trust the types
 // they declare. What cannot be a Mistral answer is an upstream fault (502 api_error with a plain message); a
@@ -15,8 +16,6 @@ export class UpstreamShapeError extends ApiError {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function tokenCount(v: unknown): number | undefined {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
   return Math.min(Math.floor(v), MAX_TOKENS_PER_FIELD);
@@ -24,8 +23,8 @@ function tokenCount(v: unknown): number | undefined {
 
 /** Usage with every count a whole number in [0, MAX_TOKENS_PER_FIELD]; unreadable counts are left out. */
 export function cleanUsage(v: unknown): MUsage | undefined {
-  if (!isObject(v)) return undefined;
-  const cached = (d: unknown) => (isObject(d) ? { cached_tokens: tokenCount(d.cached_tokens) ?? null } : null);
+  if (!isJsonObject(v)) return undefined;
+  const cached = (d: unknown) => (isJsonObject(d) ? { cached_tokens: tokenCount(d.cached_tokens) ?? null } : null);
   const usage: MUsage = {
     prompt_tokens: tokenCount(v.prompt_tokens),
     completion_tokens: tokenCount(v.completion_tokens),
@@ -45,7 +44,7 @@ function cleanContent(v: unknown, where: string): MContentOut {
   if (v === null || v === undefined || typeof v === 'string') return v;
   if (!Array.isArray(v)) throw new UpstreamShapeError(`${where}.content is neither text nor a list`);
   // Unknown chunk kinds are ignored by the translators; only non-objects are dropped here.
-  return v.filter(isObject) as Exclude<MContentOut, string | null | undefined>;
+  return v.filter(isJsonObject) as Exclude<MContentOut, string | null | undefined>;
 }
 
 function cleanToolCalls(v: unknown, where: string): MToolCallOut[] | null {
@@ -53,16 +52,16 @@ function cleanToolCalls(v: unknown, where: string): MToolCallOut[] | null {
   if (!Array.isArray(v)) throw new UpstreamShapeError(`${where}.tool_calls is not a list`);
   const out: MToolCallOut[] = [];
   for (const call of v) {
-    if (!isObject(call)) continue;
+    if (!isJsonObject(call)) continue;
     const fn = call.function;
-    if (fn !== undefined && fn !== null && !isObject(fn)) throw new UpstreamShapeError(`${where}.tool_calls[].function is not an object`);
+    if (fn !== undefined && fn !== null && !isJsonObject(fn)) throw new UpstreamShapeError(`${where}.tool_calls[].function is not an object`);
     const name = fn?.name;
     // A name that is not text cannot be a tool the client declared (all of them are strings).
     if (name !== undefined && name !== null && typeof name !== 'string') {
       throw new UpstreamShapeError(`a tool call names ${JSON.stringify(name)}, which is not a tool name`);
     }
     const args = fn?.arguments;
-    if (args !== undefined && args !== null && typeof args !== 'string' && !isObject(args)) {
+    if (args !== undefined && args !== null && typeof args !== 'string' && !isJsonObject(args)) {
       throw new UpstreamShapeError(`${where}.tool_calls[].function.arguments is neither text nor an object`);
     }
     out.push({
@@ -80,10 +79,10 @@ const modelOf = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 
 /** A non-streaming chat.completion body, checked. Throws UpstreamShapeError. */
 export function checkResponse(body: unknown): MistralResponse {
-  if (!isObject(body)) throw new UpstreamShapeError('the body is not an object');
+  if (!isJsonObject(body)) throw new UpstreamShapeError('the body is not an object');
   if (!Array.isArray(body.choices) || body.choices.length === 0) throw new UpstreamShapeError('no choices');
   const choice = body.choices[0];
-  if (!isObject(choice) || !isObject(choice.message)) throw new UpstreamShapeError('choices[0] has no message');
+  if (!isJsonObject(choice) || !isJsonObject(choice.message)) throw new UpstreamShapeError('choices[0] has no message');
   return {
     id: typeof body.id === 'string' ? body.id : undefined,
     model: modelOf(body.model),
@@ -110,7 +109,7 @@ export function checkChunk(data: string): ChunkVerdict {
   } catch {
     return { kind: 'garbage' };
   }
-  if (!isObject(value)) return { kind: 'garbage' };
+  if (!isJsonObject(value)) return { kind: 'garbage' };
   if (value.object === 'error' || (value.error !== undefined && value.choices === undefined)) {
     return { kind: 'error', message: errorText(value) };
   }
@@ -118,9 +117,9 @@ export function checkChunk(data: string): ChunkVerdict {
   if (value.usage !== undefined && value.usage !== null) chunk.usage = cleanUsage(value.usage) ?? null;
   if (value.choices !== undefined && value.choices !== null) {
     if (!Array.isArray(value.choices)) return { kind: 'garbage' };
-    const choice = value.choices.find(isObject);
+    const choice = value.choices.find(isJsonObject);
     if (choice) {
-      const delta = isObject(choice.delta) ? choice.delta : undefined;
+      const delta = isJsonObject(choice.delta) ? choice.delta : undefined;
       chunk.choices = [{
         delta: delta ? { content: cleanContent(delta.content, 'delta'), tool_calls: cleanToolCalls(delta.tool_calls, 'delta') } : undefined,
         finish_reason: finishReason(choice.finish_reason),
@@ -131,7 +130,7 @@ export function checkChunk(data: string): ChunkVerdict {
 }
 
 function errorText(v: Record<string, unknown>): string {
-  const m = v.message ?? (isObject(v.error) ? v.error.message : v.error);
+  const m = v.message ?? (isJsonObject(v.error) ? v.error.message : v.error);
   const text = typeof m === 'string' ? m : JSON.stringify(m ?? v);
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }

@@ -5,6 +5,7 @@ import type Conf from 'conf';
 import { validateSettingsFile } from './file-validator.generated.js';
 import { SETTINGS_FILE_BASENAME, settingsFilePath, settingsStoreOptions } from './schema.js';
 import type { SettingsStorage } from './store.js';
+import { isJsonObject } from '../json-object.js';
 
 // Headless settings storage that does not load conf (and ajv) until the first write. conf costs ~10 MB of RSS at
 // start (its import pulls in ajv; its constructor compiles the settings schema), for a file the proxy only reads.
@@ -26,8 +27,6 @@ const requireModule = createRequire(import.meta.url);
 function loadConf(): typeof Conf {
   return (requireModule('conf') as { default: typeof Conf }).default;
 }
-
-const isPlainObject = (v: unknown): v is Store => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * What conf's constructor would read from the file, when that is all it would do: the file parses to an object
@@ -53,10 +52,10 @@ function readQuietly(path: string, projectVersion: string): Store | 'absent' | n
   } catch {
     return null;
   }
-  if (!isPlainObject(parsed)) return null;
+  if (!isJsonObject(parsed)) return null;
   const internal = parsed[INTERNAL_KEY];
-  const migrations = isPlainObject(internal) ? internal.migrations : undefined;
-  if (!isPlainObject(migrations) || migrations.version !== projectVersion) return null;
+  const migrations = isJsonObject(internal) ? internal.migrations : undefined;
+  if (!isJsonObject(migrations) || migrations.version !== projectVersion) return null;
   const settings: Store = { ...parsed };
   delete settings[INTERNAL_KEY];
   return validateSettingsFile(settings) ? settings : null;

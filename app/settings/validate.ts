@@ -2,6 +2,7 @@ import { ConfigError } from '../config.js';
 import type { Budgets, PriceOverride } from '../contract/settings.js';
 import { MAX_FALLBACKS, MAX_WAIT_S, PACING_PRESETS, RPS_RANGE, TPM_RANGE, type PacingPreset } from '../pacing/presets.js';
 import { SETTING_KEYS, type StoredSettings } from './schema.js';
+import { isJsonObject } from '../json-object.js';
 
 // Semantic checks for one setting value, shared by patches (rejected before anything is stored) and by values read
 // from the file (a clear error naming the setting). The rules match app/config.ts so a value valid here is valid
@@ -20,7 +21,6 @@ export class SettingsValidationError extends ConfigError {
 const MODEL_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
 const show = (v: unknown) => (typeof v === 'string' ? `"${v.length > 80 ? `${v.slice(0, 80)}…` : v}"` : JSON.stringify(v) ?? String(v));
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 type Check<T> = (v: unknown) => { ok: true; value: T } | { ok: false; message: string };
 const ok = <T>(value: T) => ({ ok: true as const, value });
@@ -104,7 +104,7 @@ function run<T>(problems: Problems, field: string, check: Check<T>, v: unknown):
 }
 
 function sub<K extends string, T>(problems: Problems, field: string, v: unknown, checks: Record<K, Check<T>>): Partial<Record<K, T>> | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     problems.push({ field, message: `must be an object (got ${show(v)})` });
     return undefined;
   }
@@ -122,7 +122,7 @@ function sub<K extends string, T>(problems: Problems, field: string, v: unknown,
 }
 
 function pricing(problems: Problems, v: unknown): Record<string, PriceOverride> | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     problems.push({ field: 'pricingOverrides', message: `must be an object keyed by model id (got ${show(v)})` });
     return undefined;
   }
@@ -197,7 +197,7 @@ export interface ValidPatch {
  * is stored unless the whole patch is valid.
  */
 export function validatePatch(patch: unknown): ValidPatch {
-  if (!isObject(patch)) throw new SettingsValidationError([{ field: 'patch', message: 'must be an object' }]);
+  if (!isJsonObject(patch)) throw new SettingsValidationError([{ field: 'patch', message: 'must be an object' }]);
   const problems: Problems = [];
   const { apiKey, ...rest } = patch;
   const settings = checkSettings(rest, problems);

@@ -1,5 +1,6 @@
 import type { AnthropicRequest } from './anthropic-types.js';
 import { invalidRequest } from './errors.js';
+import { isJsonObject } from '../json-object.js';
 
 // Checks what the translation relies on and answers like Anthropic does ("messages.0.role: …"); fields the proxy
 // does not use are accepted untouched, since clients send many beta fields.
@@ -9,8 +10,6 @@ const ROLES = new Set(['user', 'assistant', 'system']);
 function fail(path: string, message: string): never {
   throw invalidRequest(`${path}: ${message}`);
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // The media types Anthropic accepts for images, and how each file starts.
 const IMAGE_MAGIC: Record<string, (b: Buffer) => boolean> = {
@@ -28,7 +27,7 @@ function sniffImage(head: Buffer): string | undefined {
 /** An image block's source, checked as Anthropic does, so a bad image is a clear 400 rather than Mistral's 422. */
 function checkImage(block: Record<string, unknown>, path: string): void {
   const src = block.source;
-  if (!isPlainObject(src)) fail(`${path}.source`, 'Field required');
+  if (!isJsonObject(src)) fail(`${path}.source`, 'Field required');
   if (src.type === 'base64') {
     const mediaType = src.media_type;
     if (typeof mediaType !== 'string' || !IMAGE_MAGIC[mediaType]) {
@@ -65,7 +64,7 @@ const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function withoutProtoKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutProtoKeys);
-  if (!isPlainObject(v)) return v;
+  if (!isJsonObject(v)) return v;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(v)) {
     if (PROTO_KEYS.has(key)) continue;
@@ -78,7 +77,7 @@ function withoutProtoKeys(v: unknown): unknown {
 /** Whether a schema holds any of those keys (or names one in `required`): most never do, and are then kept as is. */
 function hasProtoKeys(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(hasProtoKeys);
-  if (!isPlainObject(v)) return false;
+  if (!isJsonObject(v)) return false;
   // for-in rather than Object.keys: no array per object (a plain object's prototype has no enumerable keys).
   for (const key in v) {
     if (PROTO_KEYS.has(key)) return true;
@@ -90,9 +89,9 @@ function hasProtoKeys(v: unknown): boolean {
 }
 
 function checkTool(t: unknown, i: number): void {
-  if (!isPlainObject(t) || typeof t.name !== 'string') fail(`tools.${i}.name`, 'Field required');
+  if (!isJsonObject(t) || typeof t.name !== 'string') fail(`tools.${i}.name`, 'Field required');
   if (t.input_schema === undefined) return;
-  if (!isPlainObject(t.input_schema)) fail(`tools.${i}.input_schema`, 'Input should be a JSON Schema object');
+  if (!isJsonObject(t.input_schema)) fail(`tools.${i}.input_schema`, 'Input should be a JSON Schema object');
   if (t.input_schema.type !== undefined && t.input_schema.type !== 'object') fail(`tools.${i}.input_schema.type`, "Input should be 'object'");
   if (hasProtoKeys(t.input_schema)) t.input_schema = withoutProtoKeys(t.input_schema);
 }
@@ -127,7 +126,7 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
       if (block.type === 'image') checkImage(block, `messages.${i}.content.${j}`);
       if (block.type === 'tool_result' && Array.isArray(block.content)) {
         block.content.forEach((c: unknown, k: number) => {
-          if (isPlainObject(c) && c.type === 'image') checkImage(c, `messages.${i}.content.${j}.content.${k}`);
+          if (isJsonObject(c) && c.type === 'image') checkImage(c, `messages.${i}.content.${j}.content.${k}`);
         });
       }
     });
