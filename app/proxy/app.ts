@@ -44,6 +44,9 @@ export interface ProxyApp {
 
 const newRequestId = () => `req_ccproxy_${randomHex(12)}`;
 
+/** `POST /v1/messages`, the route nearly every request takes: answered without the router's matching. */
+const isHotRoute = (ctx: Context) => ctx.method === 'POST' && ctx.path === '/v1/messages';
+
 function newRecord(id: string, path: string): RequestRecord {
   return {
     id, startedAt: Date.now(), path, clientModel: null, mistralModel: null, stream: false, status: 0, errorType: null,
@@ -119,7 +122,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
   // checks, since it does nothing. Unknown paths fall through to the 404 above.
   const checkMethod = (ctx: Context) => {
     // The hot route takes POST: no need to ask the router.
-    if (ctx.method === 'POST' && ctx.path === '/v1/messages') return;
+    if (isHotRoute(ctx)) return;
     const match = router.match(ctx.path, ctx.method);
     if (match.route || match.path.length === 0) return;
     const allow = [...new Set(match.path.flatMap((layer) => layer.methods))].join(', ');
@@ -239,7 +242,7 @@ export function createProxyApp(opts: ProxyAppOptions): ProxyApp {
 
   // The hot route goes straight to its handler: the router's matching (every route's pattern, its debug calls, a
   // compose per request) is for the rest.
-  koa.use((ctx, next) => (ctx.method === 'POST' && ctx.path === '/v1/messages' ? messagesRoute(ctx) : next()));
+  koa.use((ctx, next) => (isHotRoute(ctx) ? messagesRoute(ctx) : next()));
   koa.use(router.routes());
   return { koa, stats, models, active, limiter };
 }
