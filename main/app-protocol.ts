@@ -43,15 +43,21 @@ export function rendererDir(appPath: string): string {
   return join(appPath, 'dist-renderer');
 }
 
-/** The file under `root` a ccproxy://app/ URL names, or null (another host, a path leaving root, an odd encoding). */
-export function assetPath(root: string, url: string): string | null {
-  let u: URL;
+/** `url` parsed, if it is on our page's origin (ccproxy://app); null otherwise or if it does not parse. */
+export function appUrl(url: string): URL | null {
   try {
-    u = new URL(url);
+    // URL.origin is "null" for a scheme Node does not know as special: compare scheme and host instead.
+    const u = new URL(url);
+    return u.protocol === `${APP_SCHEME}:` && u.host.toLowerCase() === APP_HOST ? u : null;
   } catch {
     return null;
   }
-  if (u.protocol !== `${APP_SCHEME}:` || u.host.toLowerCase() !== APP_HOST) return null;
+}
+
+/** The file under `root` a ccproxy://app/ URL names, or null (another host, a path leaving root, an odd encoding). */
+export function assetPath(root: string, url: string): string | null {
+  const u = appUrl(url);
+  if (!u) return null;
   let path: string;
   try {
     path = decodeURIComponent(u.pathname);
