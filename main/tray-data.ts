@@ -1,22 +1,17 @@
 import type { ModelOption } from '../app/contract/api.js';
 import { money } from '../app/contract/money.js';
-import type { Currency, SettingsView } from '../app/contract/settings.js';
+import type { SettingsView } from '../app/contract/settings.js';
 import type { BudgetState } from '../app/contract/usage.js';
 import type { TrayModels, TrayState } from './tray-menu.js';
 
 // Turns the core's typed answers (settings.get, usage.report, budget.state, models.list) into the tray's state.
 // Pure, so what the tray says about money and models is unit-tested without Electron.
 
-/** The window's money() with the tray's arguments. */
-export function formatMoney(usd: number, currency: Currency, eurPerUsd: number): string {
-  return money(usd, { currency, eurPerUsd });
-}
-
 /** Today's spend in the user's currency, and the budget closest to its limit (the one that will refuse first). */
 export function traySpend(todayUsd: number, settings: Pick<SettingsView['settings'], 'currency' | 'eurPerUsd'>, budgets: BudgetState[]): NonNullable<TrayState['spend']> {
   const tightest = [...budgets].sort((a, b) => b.fraction - a.fraction)[0];
   return {
-    today: formatMoney(todayUsd, settings.currency, settings.eurPerUsd),
+    today: money(todayUsd, settings),
     budget: tightest ? { period: tightest.period, fraction: tightest.fraction } : null,
   };
 }

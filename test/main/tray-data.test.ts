@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ModelOption } from '../../app/contract/api.js';
 import type { SettingsView } from '../../app/contract/settings.js';
 import { DEFAULT_SETTINGS } from '../../app/settings/schema.js';
-import { formatMoney, trayModels, traySpend } from '../../main/tray-data.js';
+import { money } from '../../app/contract/money.js';
+import { trayModels, traySpend } from '../../main/tray-data.js';
 
 const view = (over: Partial<SettingsView> = {}): SettingsView => ({
   settings: structuredClone(DEFAULT_SETTINGS) as SettingsView['settings'],
@@ -15,10 +16,12 @@ const view = (over: Partial<SettingsView> = {}): SettingsView => ({
 
 describe('tray data from the core\'s typed answers', () => {
   it('spend: in the user\'s currency, small amounts keep two significant digits, the tightest budget', () => {
-    expect(formatMoney(0, 'USD', 0.92)).toBe(new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(0));
-    expect(formatMoney(0.000123, 'USD', 0.92)).toMatch(/0\.00012/);
-    expect(formatMoney(2, 'EUR', 0.5)).toMatch(/1\.00/);
-    expect(formatMoney(2, 'EUR', 0.5)).toContain('€');
+    // The tray shows amounts with the window's money().
+    expect(money(0, { currency: 'USD', eurPerUsd: 0.92 })).toBe(new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' }).format(0));
+    expect(money(0.000123, { currency: 'USD', eurPerUsd: 0.92 })).toMatch(/0\.00012/);
+    expect(money(2, { currency: 'EUR', eurPerUsd: 0.5 })).toMatch(/1\.00/);
+    expect(money(2, { currency: 'EUR', eurPerUsd: 0.5 })).toContain('€');
+    expect(traySpend(2, { currency: 'EUR', eurPerUsd: 0.5 }, []).today).toBe(money(2, { currency: 'EUR', eurPerUsd: 0.5 }));
     const spend = traySpend(1.5, { currency: 'USD', eurPerUsd: 1 }, [
       { period: 'day', spentUsd: 1.5, limitUsd: 10, fraction: 0.15 },
       { period: 'month', spentUsd: 45, limitUsd: 50, fraction: 0.9 },
