@@ -84,6 +84,12 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
   const f = (k: FieldKey) => problems[k];
   const text = (k: 'baseUrl' | 'maxTokens' | 'port' | 'host' | 'dailyUsd' | 'monthlyUsd' | 'logRetentionDays' | 'eurPerUsd', extra: Record<string, unknown> = {}) =>
     (a11y: Record<string, unknown>) => <input {...a11y} {...extra} value={draft[k]} onChange={(e) => set(k, e.target.value)} />;
+  const toggle = (k: 'autoLaunch' | 'refuseOverLimit') => (a11y: Record<string, unknown>) => (
+    <span className="switch">
+      <input {...a11y} type="checkbox" role="switch" checked={draft[k]} onChange={(e) => set(k, e.target.checked)} />
+      <span aria-hidden="true">{draft[k] ? 'On' : 'Off'}</span>
+    </span>
+  );
 
   return (
     <form className="settings-form" onSubmit={submit} noValidate aria-label="Settings">
@@ -165,12 +171,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
           {/* Start at login is the desktop app's (an OS login item); headless mode has nothing to register, so it is not offered. */}
           {apiMode() !== 'http' && (
             <Field id="autoLaunch" label="Start at login" source={src.autoLaunch} error={f('autoLaunch')}>
-              {(a11y) => (
-                <span className="switch">
-                  <input {...a11y} type="checkbox" role="switch" checked={draft.autoLaunch} onChange={(e) => set('autoLaunch', e.target.checked)} />
-                  <span aria-hidden="true">{draft.autoLaunch ? 'On' : 'Off'}</span>
-                </span>
-              )}
+              {toggle('autoLaunch')}
             </Field>
           )}
         </div>
@@ -186,12 +187,7 @@ export function SettingsForm({ view, models, modelsError, prices = [], onView }:
             {text('monthlyUsd', { inputMode: 'decimal', placeholder: 'no limit' })}
           </Field>
           <Field id="refuseOverLimit" label="Refuse requests over the limit" error={f('refuseOverLimit')} hint="Otherwise over-limit requests still go through.">
-            {(a11y) => (
-              <span className="switch">
-                <input {...a11y} type="checkbox" role="switch" checked={draft.refuseOverLimit} onChange={(e) => set('refuseOverLimit', e.target.checked)} />
-                <span aria-hidden="true">{draft.refuseOverLimit ? 'On' : 'Off'}</span>
-              </span>
-            )}
+            {toggle('refuseOverLimit')}
           </Field>
         </div>
       </fieldset>
