@@ -3,16 +3,20 @@
 //   (mistralToAnthropic, or StreamTranslator per SSE event with one joined write per upstream read).
 // No framework, no validation beyond the translator's, no ledger, no log. The benchmark reports the product's
 // cost as the difference to this. Bundled by the runner (no transpiler at run time). Prints its port.
+// It runs with JSON.stringify's fast path on, as the product does (and as Electron 45's V8 has by default): the floor
+// is what any translating proxy pays on the product's runtime.
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import type { AnthropicRequest } from '../app/translate/anthropic-types.js';
 import type { MistralChunk, MistralResponse } from '../app/translate/mistral-types.js';
+import { enableJsonStringifyFastPath } from '../app/core/heap-flags.js';
 import { ModelCatalog, resolveModel } from '../app/translate/models.js';
 import { anthropicToMistral } from '../app/translate/request.js';
 import { mistralToAnthropic } from '../app/translate/response.js';
 import { StreamTranslator } from '../app/translate/stream.js';
 
+enableJsonStringifyFastPath();
 const upstreamPort = Number(process.argv[2]);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const catalog = new ModelCatalog();

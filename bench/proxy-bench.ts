@@ -12,7 +12,8 @@
 // Reported: added p50/p99 (per-iteration differences to direct), time to first content, % of direct throughput,
 // CPU µs per request per process (from /proc, immune to scheduling noise) and RSS idle/peak. Table, then JSON.
 //
-// Env: BENCH_ITERATIONS (150), BENCH_SECONDS per c=32 slot (1), BENCH_JSON=file to also write the JSON there,
+// Env: BENCH_ITERATIONS (150), BENCH_SECONDS per c=32 slot (1), BENCH_WARMUP_SECONDS of unmeasured load per target
+// and case before anything is measured (2), BENCH_JSON=file to also write the JSON there,
 // BENCH_PRODUCT_CLI=path of another build's cli.js (to compare builds in the same way),
 // BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
 // settings on the product alone (the memory measurements in the README were taken this way; CCPROXY_HEAP_FLAGS=off in
@@ -32,6 +33,8 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 150);
 const WARMUP = 30;
 const SLOT_MS = Number(process.env.BENCH_SECONDS ?? 1) * 1000;
 const ROUNDS = 3;
+/** Unmeasured load on every target and case first, so the JIT has compiled each one's hot code before anything is timed. */
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2) * 1000;
 const CONCURRENCY = 32;
 const FIRST_TOKEN_DELAY_MS = 5;
 const FIXTURE = '2.1.331-bash-turn2-2.json';
@@ -187,6 +190,25 @@ async function main(): Promise<void> {
   console.log(`CCProxy benchmark — Node ${process.version}, ${ITERATIONS} interleaved iterations per case (c=1), c=${CONCURRENCY} for ${SLOT_MS / 1000}s × ${ROUNDS} rounds per target`);
   console.log(`bodies: small, ${ccLabel} (test/fixtures/claude-code/${FIXTURE}); upstream: burst | first-token (rest after ${FIRST_TOKEN_DELAY_MS} ms)`);
   if (productArgs.length > 1 || process.env.BENCH_PRODUCT_ENV) console.log(`product runtime: node ${productArgs.join(' ')} ${process.env.BENCH_PRODUCT_ENV ?? ''}`);
+
+  // Warm-up: a long-running proxy is measured in its steady state. A process answers its first few thousand requests
+  // on code V8 has not optimised yet, and its optimising compiler's background threads add CPU meanwhile; the product
+  // has far more code to compile than the floor, so a short warm-up charged the product for its JIT. Each target gets
+  // the same unmeasured c=${CONCURRENCY} load on every body, plain and streamed, on both upstream behaviours.
+  for (const mode of ['first-token', 'burst'] as const) {
+    await setMode(upstream.port, mode);
+    for (const [label, body] of bodies) {
+      for (const stream of [false, true]) {
+        if (!ONLY.test(`${label}${stream ? ' sse' : ''} ${mode}`) && !ONLY.test(`${label}${stream ? ' sse' : ''} burst c=${CONCURRENCY}`)) continue;
+        for (const target of targetsFor(body, stream)) {
+          const end = performance.now() + WARMUP_MS / 2;
+          await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+            while (performance.now() < end) await send(target.port, target.path, target.body, target.marker);
+          }));
+        }
+      }
+    }
+  }
 
   // Latency, one at a time, interleaved (the order rotates every iteration).
   interface LatencyRow { case: string; direct: { p50: number; ttfcP50: number }; floor: Added; product: Added }
