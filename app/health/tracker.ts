@@ -11,8 +11,8 @@ export type LiveFacts = Omit<HealthFacts, 'keyTest' | 'upstream'>;
 export function outcomeOf(rec: RequestFacts): UpstreamOutcome | null {
   const at = rec.startedAt + rec.latencyMs;
   const message = rec.errorMessage;
-  // The proxy's own refusals (no key, budget, bad settings) never reached Mistral.
-  if (message && /^(CCProxy|No Mistral API key)/.test(message)) return null;
+  // The proxy's own refusals (no key, an unreadable stored key, budget, bad settings) never reached Mistral.
+  if (message && /^(CCProxy|No Mistral API key|The stored API key)/.test(message)) return null;
   if (rec.status >= 200 && rec.status < 300 && rec.errorType === null) return rec.mistralModel ? { kind: 'ok', at, message: null } : null;
   if (rec.errorType === 'authentication_error' || rec.errorType === 'permission_error' || rec.errorType === 'billing_error') return { kind: 'auth', at, message };
   if ((rec.status === 502 || rec.status === 504) && /reach the Mistral API|did not answer in time/.test(message ?? '')) {

@@ -35,6 +35,9 @@ describe('health', () => {
     expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Mistral API did not answer in time (no response within 60 s)' }))?.kind).toBe('unreachable');
     expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'No Mistral API key is configured: …' }))).toBeNull();
     expect(outcomeOf(rec({ status: 402, errorType: 'billing_error', errorMessage: 'CCProxy daily budget reached: …' }))).toBeNull();
+    // Both messages the settings store gives for a key it holds but cannot read (app/settings/store.ts).
+    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'The stored API key could not be decrypted (was it saved by another user or machine?); …' }))).toBeNull();
+    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'The stored API key is encrypted, but the OS secret storage is not available now; …' }))).toBeNull();
     expect(outcomeOf(rec({ status: 400, errorType: 'invalid_request_error', errorMessage: 'bad' }))).toBeNull();
   });
 
