@@ -21,7 +21,7 @@
 // BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase), BENCH_ONLY=regexp
 // to run only the cases whose name matches (latency: `cc 50KB sse burst`; throughput: `small burst c=32`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,25 @@ function cpuUs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+
+/** CPU time of a process's main thread (its pid's own task) and of all its other threads (GC, JIT, libuv), µs. */
+function threadCpuUs(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const us = ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+    if (tid === String(pid)) main += us;
+    else other += us;
+  }
+  return { main, other };
 }
 
 /** Resident set now and its peak (VmHWM), MB. */
@@ -245,7 +264,12 @@ async function main(): Promise<void> {
 
   // Throughput at c=32, burst upstream; targets take turns (ROUNDS rounds) so drift hits all.
   await setMode(upstream.port, 'burst');
-  interface ThroughputRow { case: string; rps: Record<string, number>; cpuUsPerReq: Record<string, number>; floorPctOfDirect: number; productPctOfDirect: number }
+  interface ThroughputRow {
+    case: string; rps: Record<string, number>; cpuUsPerReq: Record<string, number>;
+    /** The same CPU split into the main thread and the process's other threads (V8's GC and compiler helpers, libuv). */
+    threadCpuUsPerReq: Record<string, { main: number; other: number }>;
+    floorPctOfDirect: number; productPctOfDirect: number;
+  }
   const throughput: ThroughputRow[] = [];
   const processes = { upstream, floor, product };
   for (const [label, body] of PHASES.has('throughput') ? bodies : []) {
@@ -255,9 +279,11 @@ async function main(): Promise<void> {
       const count: Record<string, number> = { direct: 0, floor: 0, product: 0 };
       const time: Record<string, number> = { direct: 0, floor: 0, product: 0 };
       const cpu: Record<string, number> = { direct: 0, floor: 0, product: 0 };
+      const threads: Record<string, { main: number; other: number }> = { direct: { main: 0, other: 0 }, floor: { main: 0, other: 0 }, product: { main: 0, other: 0 } };
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of targets) {
           const c0 = cpuUs(target.pid);
+          const t0 = threadCpuUs(target.pid);
           const start = performance.now();
           const end = start + SLOT_MS;
           let n = 0;
@@ -270,6 +296,9 @@ async function main(): Promise<void> {
           time[target.name] += performance.now() - start;
           count[target.name] += n;
           cpu[target.name] += cpuUs(target.pid) - c0;
+          const t1 = threadCpuUs(target.pid);
+          threads[target.name].main += t1.main - t0.main;
+          threads[target.name].other += t1.other - t0.other;
         }
       }
       const rps = Object.fromEntries(Object.keys(count).map((k) => [k, (count[k] / time[k]) * 1000]));
@@ -277,6 +306,7 @@ async function main(): Promise<void> {
         case: `${label}${stream ? ' sse' : ''}`,
         rps,
         cpuUsPerReq: Object.fromEntries(Object.keys(count).map((k) => [k === 'direct' ? 'upstream' : k, cpu[k] / count[k]])),
+        threadCpuUsPerReq: Object.fromEntries(Object.keys(count).map((k) => [k === 'direct' ? 'upstream' : k, { main: threads[k].main / count[k], other: threads[k].other / count[k] }])),
         floorPctOfDirect: (rps.floor / rps.direct) * 100,
         productPctOfDirect: (rps.product / rps.direct) * 100,
       });
@@ -300,6 +330,11 @@ async function main(): Promise<void> {
   console.log('case            direct req/s  floor % of direct  product % of direct | CPU µs/req: upstream  floor  product  product/floor');
   for (const r of throughput) {
     console.log(`${r.case.padEnd(16)}${f(r.rps.direct, 10, 0)}    ${f(r.floorPctOfDirect, 12, 1)}%     ${f(r.productPctOfDirect, 12, 1)}%        | ${f(r.cpuUsPerReq.upstream, 14, 0)}${f(r.cpuUsPerReq.floor, 8, 0)}${f(r.cpuUsPerReq.product, 8, 0)}${f(r.cpuUsPerReq.product / r.cpuUsPerReq.floor, 10, 2)}x`);
+  }
+  console.log('CPU µs/req by thread (main thread + other threads: V8 GC and compiler helpers, libuv)');
+  for (const r of throughput) {
+    const t = r.threadCpuUsPerReq;
+    console.log(`${r.case.padEnd(16)}floor ${f(t.floor.main, 6, 0)} + ${f(t.floor.other, 4, 0)}   product ${f(t.product.main, 6, 0)} + ${f(t.product.other, 4, 0)}`);
   }
   console.log(`\nMemory (MB RSS)   idle    peak    after load`);
   for (const [name, m] of Object.entries(memory)) console.log(`${name.padEnd(16)}${f(m.idleMb, 7, 1)} ${f(m.peakMb, 7, 1)} ${f(m.afterMb, 7, 1)}`);
