@@ -54,26 +54,27 @@ const CLK_TCK = (() => {
   try { return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch { return 100; }
 })();
 
-/** CPU time (user + system) of a process so far, µs. */
-function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU, µs, from a /proc stat line (of a process or of one of its threads). */
+function statCpuUs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
 }
+
+/** CPU time (user + system) of a process so far, µs. */
+const cpuUs = (pid: number): number => statCpuUs(`/proc/${pid}/stat`);
 
 /** CPU time of a process's main thread (its pid's own task) and of all its other threads (GC, JIT, libuv), µs. */
 function threadCpuUs(pid: number): { main: number; other: number } {
   let main = 0;
   let other = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
+    let us: number;
     try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      us = statCpuUs(`/proc/${pid}/task/${tid}/stat`);
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const us = ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
     if (tid === String(pid)) main += us;
     else other += us;
   }
@@ -150,6 +151,22 @@ function setMode(upPort: number, mode: 'burst' | 'first-token'): Promise<unknown
   });
 }
 
+/** `CONCURRENCY` clients sending to `target` back to back for `ms`; resolves with the number of answers. */
+async function load(target: { port: number; path: string; body: Buffer; marker: string | null }, ms: number): Promise<number> {
+  const end = performance.now() + ms;
+  let n = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() < end) {
+      await send(target.port, target.path, target.body, target.marker);
+      n++;
+    }
+  }));
+  return n;
+}
+
+/** A case's name, as BENCH_ONLY matches it: `cc 50KB sse burst` (latency), `small burst c=32` (throughput). */
+const caseName = (label: string, stream: boolean, suffix: string) => `${label}${stream ? ' sse' : ''} ${suffix}`;
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
@@ -218,13 +235,8 @@ async function main(): Promise<void> {
     await setMode(upstream.port, mode);
     for (const [label, body] of bodies) {
       for (const stream of [false, true]) {
-        if (!ONLY.test(`${label}${stream ? ' sse' : ''} ${mode}`) && !ONLY.test(`${label}${stream ? ' sse' : ''} burst c=${CONCURRENCY}`)) continue;
-        for (const target of targetsFor(body, stream)) {
-          const end = performance.now() + WARMUP_MS / 2;
-          await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-            while (performance.now() < end) await send(target.port, target.path, target.body, target.marker);
-          }));
-        }
+        if (!ONLY.test(caseName(label, stream, mode)) && !ONLY.test(caseName(label, stream, `burst c=${CONCURRENCY}`))) continue;
+        for (const target of targetsFor(body, stream)) await load(target, WARMUP_MS / 2);
       }
     }
   }
@@ -237,7 +249,7 @@ async function main(): Promise<void> {
     await setMode(upstream.port, mode);
     for (const [label, body] of bodies) {
       for (const stream of [false, true]) {
-        if (!ONLY.test(`${label}${stream ? ' sse' : ''} ${mode}`)) continue;
+        if (!ONLY.test(caseName(label, stream, mode))) continue;
         const targets = targetsFor(body, stream);
         const t: Record<string, Timing[]> = { direct: [], floor: [], product: [] };
         for (let i = 0; i < WARMUP + ITERATIONS; i++) {
@@ -253,7 +265,7 @@ async function main(): Promise<void> {
           return { p50: pct(d, 0.5), p99: pct(d, 0.99), ttfcP50: pct(f, 0.5), ttfcP99: pct(f, 0.99) };
         };
         latency.push({
-          case: `${label}${stream ? ' sse' : ''} ${mode}`,
+          case: caseName(label, stream, mode),
           direct: { p50: pct(t.direct.map((r) => r.total), 0.5), ttfcP50: pct(t.direct.map((r) => r.ttfc), 0.5) },
           floor: added('floor'),
           product: added('product'),
@@ -274,7 +286,7 @@ async function main(): Promise<void> {
   const processes = { upstream, floor, product };
   for (const [label, body] of PHASES.has('throughput') ? bodies : []) {
     for (const stream of [false, true]) {
-      if (!ONLY.test(`${label}${stream ? ' sse' : ''} burst c=${CONCURRENCY}`)) continue;
+      if (!ONLY.test(caseName(label, stream, `burst c=${CONCURRENCY}`))) continue;
       const targets = targetsFor(body, stream);
       const count: Record<string, number> = { direct: 0, floor: 0, product: 0 };
       const time: Record<string, number> = { direct: 0, floor: 0, product: 0 };
@@ -285,14 +297,7 @@ async function main(): Promise<void> {
           const c0 = cpuUs(target.pid);
           const t0 = threadCpuUs(target.pid);
           const start = performance.now();
-          const end = start + SLOT_MS;
-          let n = 0;
-          await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-            while (performance.now() < end) {
-              await send(target.port, target.path, target.body, target.marker);
-              n++;
-            }
-          }));
+          const n = await load(target, SLOT_MS);
           time[target.name] += performance.now() - start;
           count[target.name] += n;
           cpu[target.name] += cpuUs(target.pid) - c0;
