@@ -114,6 +114,18 @@ type Outcome =
 
 /** Idle keep-alive sockets are closed before a typical upstream would close them, so a reused one is rarely dead. */
 const FREE_SOCKET_MS = 30_000;
+
+/** Where a chat request goes. */
+interface Target { protocol: string; hostname: string; port: number | undefined; path: string; auth: string | undefined }
+
+/**
+ * A plain object of fixed shape: http.request copies its options on every call, and copying the null-prototype
+ * object urlToHttpOptions returns (spread or Object.assign) takes V8's slow path, ~8 µs per request in a profile.
+ */
+function targetOf(url: URL): Target {
+  const o = urlToHttpOptions(url);
+  return { protocol: o.protocol ?? url.protocol, hostname: o.hostname ?? url.hostname, port: o.port === undefined ? undefined : Number(o.port), path: o.path ?? '/', auth: o.auth ?? undefined };
+}
 const MAX_ERROR_BODY = 1024 * 1024;
 const noop = () => undefined;
 
@@ -135,7 +147,7 @@ export class MistralClient {
     https: new HttpsAgent({ keepAlive: true, timeout: FREE_SOCKET_MS }),
   };
   readonly options: ResolvedClientOptions;
-  private prepared: { key: string; target: RequestOptions; auth: string; redact: Redactor } | null = null;
+  private prepared: { key: string; target: Target; auth: string; redact: Redactor } | null = null;
   private gotInstance: { key: string; got: Got } | null = null;
 
   constructor(private readonly target: () => UpstreamTarget, opts: ClientOptions = {}) {
@@ -154,7 +166,7 @@ export class MistralClient {
     if (this.prepared?.key !== key) {
       const url = new URL(`${baseUrl.replace(/\/+$/, '')}/chat/completions`);
       // Parsed once: handing http.request a URL converts it again on every call.
-      this.prepared = { key, target: urlToHttpOptions(url), auth: `Bearer ${apiKey}`, redact: redactorFor(apiKey) };
+      this.prepared = { key, target: targetOf(url), auth: `Bearer ${apiKey}`, redact: redactorFor(apiKey) };
     }
     return this.prepared;
   }
@@ -261,7 +273,7 @@ export class MistralClient {
     }
   }
 
-  private attempt(target: RequestOptions, headers: Record<string, string>, payload: Buffer, signal: AbortSignal, headerWaitMs: number, headerTimeout: 'first byte' | 'deadline'): Promise<Outcome> {
+  private attempt(target: Target, headers: Record<string, string>, payload: Buffer, signal: AbortSignal, headerWaitMs: number, headerTimeout: 'first byte' | 'deadline'): Promise<Outcome> {
     const o = this.options;
     return new Promise<Outcome>((resolve) => {
       let settled = false;
@@ -269,7 +281,10 @@ export class MistralClient {
       let connectTimer: NodeJS.Timeout | undefined;
       let headerTimer: NodeJS.Timeout | undefined;
       const https = target.protocol === 'https:';
-      const req = (https ? httpsRequest : httpRequest)({ ...target, method: 'POST', agent: https ? this.agents.https : this.agents.http, headers });
+      // No protocol: the agent passed sets it. No auth key unless the base URL carries credentials.
+      const options: RequestOptions = { hostname: target.hostname, port: target.port, path: target.path, method: 'POST', agent: https ? this.agents.https : this.agents.http, headers };
+      if (target.auth !== undefined) options.auth = target.auth;
+      const req = (https ? httpsRequest : httpRequest)(options);
       const done = (outcome: Outcome) => {
         if (settled) return;
         settled = true;
