@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelOption } from '../app/contract/api.js';
-import { enableJsonStringifyFastPath, holdYoungGenerationDuringStart } from '../app/core/heap-flags.js';
+import { enableJsonStringifyFastPath, holdYoungGenerationDuringStart, SEMI_SPACE_MB } from '../app/core/heap-flags.js';
 import { CoreService } from '../app/core/service.js';
 import { runSelfTest } from '../app/self-test.js';
 import { settingsFilePath } from '../app/settings/schema.js';
@@ -318,10 +318,10 @@ if (process.argv.includes(SELF_TEST_ARG)) selfTest(box);
 // A second launch (e.g. from the app menu while it sits in the tray) just brings the running one forward.
 else if (!app.requestSingleInstanceLock()) app.quit();
 else {
-  // As in headless (app/core/heap-flags.ts): a young generation kept small while starting, not left doubled at idle.
-  // The young-generation cap itself is not applied here: for the main process it needs `--js-flags` on Electron's
-  // command line at launch (README, Memory).
-  releaseYoungGeneration = holdYoungGenerationDuringStart();
+  // As in headless (app/core/heap-flags.ts): a young generation kept small while starting, not left doubled at idle,
+  // and capped once running. The cap cannot be on the main process's command line (V8 reads it when the heap is
+  // created, and the OS launchers pass no --js-flags), so its growth is stopped from inside (README, Memory).
+  releaseYoungGeneration = holdYoungGenerationDuringStart({ capMb: SEMI_SPACE_MB });
   // On by default in Electron 45's V8 already; set anyway so the main process never depends on that default.
   enableJsonStringifyFastPath();
   void app.whenReady()

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 // V8 heap sizing for the proxy process, chosen with `npm run bench` (numbers in README "Performance").
@@ -27,6 +28,7 @@ export function relaunchWithHeapFlags(): void {
   const mark = env[HEAP_FLAGS_ENV];
   if (mark !== undefined && mark !== 'off') {
     // Re-executed: give children the caller's NODE_OPTIONS back.
+    relaunched = true;
     const original = mark.startsWith('=') ? mark.slice(1) : undefined;
     if (original === undefined || original === '') delete env.NODE_OPTIONS;
     else env.NODE_OPTIONS = original;
@@ -34,8 +36,7 @@ export function relaunchWithHeapFlags(): void {
     return;
   }
   if (mark === 'off' || typeof process.execve !== 'function' || process.versions.electron) return;
-  const given = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ');
-  if (/--max-semi-space-size\b/.test(given)) return;
+  if (youngGenerationCapGiven()) return;
   const args = commandLine();
   if (!args) return;
   const nodeOptions = [env.NODE_OPTIONS, ...LAUNCH_FLAGS].filter(Boolean).join(' ');
@@ -59,21 +60,68 @@ function commandLine(): string[] | null {
 /** V8's default (`node --v8-options`): the young generation doubles when a scavenge finds it too small. */
 const SEMI_SPACE_GROWTH_FACTOR = 2;
 
+/** Set in the re-executed process, whose NODE_OPTIONS no longer shows the cap it was started with. */
+let relaunched = false;
+
+/** Whether this process was given a young-generation cap at launch (its own, the re-exec's, or Electron's --js-flags). */
+export function youngGenerationCapGiven(): boolean {
+  if (relaunched) return true;
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? '', ...process.argv].join(' ');
+  return /--max-semi-space-size\b/.test(given);
+}
+
+/** What `holdYoungGenerationDuringStart` does once released. */
+export interface YoungGenerationAfterStart {
+  /**
+   * Stop the young generation's growth at this many MB per semi-space from inside the process, for a process whose
+   * command line could not carry the cap (Electron's main process; headless where there is no execve). Ignored when
+   * a cap was given at launch or with CCPROXY_HEAP_FLAGS=off.
+   */
+  capMb?: number;
+}
+
 /**
  * Keeps the young generation at its initial size until the returned function is called (when the proxy is up).
  * Start-up allocates in bursts (modules compiled, the settings schema, the ledger opened) and V8 doubles the young
  * generation at each busy scavenge, then keeps it: 2 × 8 MB committed and empty at idle. Start-up objects mostly
  * live on, so scavenging them from a small young generation costs nothing extra. V8 reads this flag at each resize,
  * so unlike the cap it can be set from inside a running process (the Electron main process included).
+ *
+ * With `capMb`, growth after release is governed instead of left to V8's default: after every GC (a 'gc'
+ * PerformanceObserver) growth is switched off once the new space holds `capMb` per semi-space, and on again below
+ * it. The observer runs after the GC that grew it, so a burst of scavenges before it runs can grow it one step
+ * further (to 2 × capMb at worst, against 4 × for V8's default of 64 MB); test/core/heap-flags.test.ts measures it.
  */
-export function holdYoungGenerationDuringStart(): () => void {
+export function holdYoungGenerationDuringStart(after: YoungGenerationAfterStart = {}): () => void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    v8.setFlagsFromString(`--semi-space-growth-factor=${SEMI_SPACE_GROWTH_FACTOR}`);
+    const cap = after.capMb;
+    if (cap === undefined || process.env[HEAP_FLAGS_ENV] === 'off' || youngGenerationCapGiven()) {
+      v8.setFlagsFromString(`--semi-space-growth-factor=${SEMI_SPACE_GROWTH_FACTOR}`);
+      return;
+    }
+    governYoungGeneration(cap);
   };
+}
+
+/** Both semi-spaces, as V8 reports new space's size. */
+const newSpaceBytes = (): number => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+
+function governYoungGeneration(capMb: number): void {
+  const limit = 2 * capMb * 1024 * 1024;
+  let growing: boolean | null = null;
+  const decide = () => {
+    const grow = newSpaceBytes() < limit;
+    if (grow === growing) return;
+    growing = grow;
+    v8.setFlagsFromString(`--semi-space-growth-factor=${grow ? SEMI_SPACE_GROWTH_FACTOR : 1}`);
+  };
+  decide();
+  // Observing GC costs one entry per collection (a scavenge every few hundred requests under load).
+  new PerformanceObserver(decide).observe({ entryTypes: ['gc'] });
 }
 
 /**

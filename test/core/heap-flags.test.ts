@@ -34,3 +34,36 @@ describe('holdYoungGenerationDuringStart', () => {
     expect(released).toBeGreaterThan(held);
   });
 });
+
+// Where the cap cannot be on the command line (Electron's main process, headless without execve) the young generation
+// is governed from inside after release. A fresh process without any cap, under a load whose objects survive
+// scavenges (a rolling window, like requests in flight), as long as the default takes to grow new space past 4 × 16 MB.
+const governed = `
+import v8 from 'node:v8';
+import { holdYoungGenerationDuringStart } from './dist/app/core/heap-flags.js';
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+const capMb = process.argv.includes('--cap') ? 16 : undefined;
+holdYoungGenerationDuringStart({ capMb })();
+const live = [];
+let i = 0, max = 0;
+const end = Date.now() + 2500;
+const tick = () => {
+  for (let k = 0; k < 2000; k++) { live.push({ a: 'x'.repeat(50) + i, b: [i, i + 1], c: { d: i } }); i++; if (live.length > 40000) live.splice(0, 1000); }
+  max = Math.max(max, newSpace());
+  // Returns by itself: the GC observer must not keep a process alive.
+  if (Date.now() < end) setImmediate(tick); else console.log(JSON.stringify({ max }));
+};
+tick();
+`;
+
+describe('holdYoungGenerationDuringStart({ capMb })', () => {
+  it('stops the young generation growing past the cap (one step over at worst) where V8 alone grows it to 4 × that', () => {
+    const run = (...args: string[]) => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', governed, '--', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as { max: number };
+    const MB = 1024 * 1024;
+    const free = run().max;
+    const capped = run('--cap').max;
+    expect(free).toBeGreaterThan(4 * 16 * MB);
+    // new_space counts both semi-spaces (plus a page or two V8 adds while a scavenge runs).
+    expect(capped).toBeLessThanOrEqual(2 * 2 * 16 * MB + 8 * MB);
+  });
+});
