@@ -54,7 +54,8 @@ export class CoreService {
   /** A problem that did not stop the core but the user should hear about (a damaged ledger replaced at open). */
   private readonly notice: string | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
-  private pending: LogEntry[] = [];
+  /** Finished requests not yet announced, with whether the proxy called Mistral for them (health evidence). */
+  private pending: { entry: LogEntry; calledMistral: boolean }[] = [];
   private lifecycle: Promise<unknown> = Promise.resolve();
   /** Kept from the last settings view: pricing is needed on every request, the view is not cheap. */
   private pricingOverrides: Settings['pricingOverrides'];
@@ -298,7 +299,7 @@ export class CoreService {
     // The ledger batches rows (one transaction per short window, see ledger.ts); budgets count at once.
     this.ledger.enqueue(entry);
     this.budget.add(entry.costUsd, entry.startedAt);
-    this.pending.push(entry);
+    this.pending.push({ entry, calledMistral: rec.upstream !== undefined });
     // Off the response path: the client already has (or is about to get) its answer.
     if (this.pending.length === 1) setImmediate(() => this.flushRecords());
   }
@@ -307,9 +308,9 @@ export class CoreService {
   private flushRecords(): void {
     const batch = this.pending;
     this.pending = [];
-    for (const entry of batch) {
+    for (const { entry, calledMistral } of batch) {
       this.bus.emit('request.finished', entry);
-      this.health.observe(entry);
+      this.health.observe(entry, calledMistral);
     }
   }
 

@@ -7,13 +7,17 @@ import type { RequestFacts } from '../contract/usage.js';
 
 export type LiveFacts = Omit<HealthFacts, 'keyTest' | 'upstream'>;
 
-/** What a finished request says about the key and Mistral's reachability; null when it says nothing. */
-export function outcomeOf(rec: RequestFacts): UpstreamOutcome | null {
+/**
+ * What a finished request says about the key and Mistral's reachability; null when it says nothing. `calledMistral`:
+ * whether the proxy made an upstream call for it (an answer or a network failure came back). Without one (a refusal
+ * of the proxy's own: no key, an unreadable stored key, a budget, bad settings, a pacing queue; a local count) the
+ * request says nothing about Mistral, whatever its status or message.
+ */
+export function outcomeOf(rec: RequestFacts, calledMistral: boolean): UpstreamOutcome | null {
+  if (!calledMistral) return null;
   const at = rec.startedAt + rec.latencyMs;
   const message = rec.errorMessage;
-  // The proxy's own refusals (no key, an unreadable stored key, budget, bad settings) never reached Mistral.
-  if (message && /^(CCProxy|No Mistral API key|The stored API key)/.test(message)) return null;
-  if (rec.status >= 200 && rec.status < 300 && rec.errorType === null) return rec.mistralModel ? { kind: 'ok', at, message: null } : null;
+  if (rec.status >= 200 && rec.status < 300 && rec.errorType === null) return { kind: 'ok', at, message: null };
   if (rec.errorType === 'authentication_error' || rec.errorType === 'permission_error' || rec.errorType === 'billing_error') return { kind: 'auth', at, message };
   if ((rec.status === 502 || rec.status === 504) && /reach the Mistral API|did not answer in time/.test(message ?? '')) {
     return { kind: 'unreachable', at, message };
@@ -49,8 +53,8 @@ export class HealthTracker {
     return health;
   }
 
-  observe(rec: RequestFacts): void {
-    const outcome = outcomeOf(rec);
+  observe(rec: RequestFacts, calledMistral: boolean): void {
+    const outcome = outcomeOf(rec, calledMistral);
     if (outcome) this.upstream = outcome;
     this.recheck();
   }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyCipher } from '../../app/settings/cipher.js';
-import { startMockMistral, text } from '../mock-mistral/index.js';
+import { errorReply, startMockMistral, text } from '../mock-mistral/index.js';
 import { chats, startCoreStack, tempDir, waitUntil, type CoreStack } from './core-stack.js';
 
 // What the window needs from the core, through the contract over the real HTTP bridge: tier sources and clearing a
@@ -110,5 +110,18 @@ describe('health with a stored key that cannot be used', () => {
   it('no key at all is still plain "Needs key"', async () => {
     const s = await start({ env: { MISTRAL_API_KEY: undefined }, allowMissingKey: true });
     expect(await s.api.invoke('health.get', undefined)).toMatchObject({ label: 'Needs key', actionLabel: 'Add API key' });
+  });
+});
+
+describe('health from finished requests', () => {
+  it('Mistral refusing the key turns health to key_rejected, and a good answer after it back to ready', async () => {
+    const s = await start();
+    await waitUntil(async () => (await s.api.invoke('health.get', undefined)).code === 'ready', 5_000, 'the start-up key test');
+    s.mock.enqueue(errorReply(401));
+    expect((await ask(s, 'claude-sonnet-4-5')).status).toBe(401);
+    await waitUntil(async () => (await s.api.invoke('health.get', undefined)).code === 'key_rejected', 5_000, 'health after a 401 from Mistral');
+    s.mock.enqueue(text('ok'));
+    expect((await ask(s, 'claude-sonnet-4-5')).status).toBe(200);
+    await waitUntil(async () => (await s.api.invoke('health.get', undefined)).code === 'ready', 5_000, 'health after a good answer');
   });
 });

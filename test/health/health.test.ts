@@ -27,18 +27,22 @@ describe('health', () => {
     expect(deriveHealth({ ...base, keyTest: failed, upstream: { kind: 'ok', at: 4, message: null } }).code).toBe('key_rejected');
   });
 
-  it('classifies request outcomes; the proxy\'s own refusals say nothing about Mistral', () => {
-    expect(outcomeOf(rec({}))).toMatchObject({ kind: 'ok', at: 1010 });
-    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'invalid or missing Mistral API key (Unauthorized)' }))?.kind).toBe('auth');
-    expect(outcomeOf(rec({ status: 502, errorType: 'api_error', errorMessage: 'Could not reach the Mistral API (ECONNREFUSED)' }))?.kind).toBe('unreachable');
-    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Could not reach the Mistral API (no connection within 10 s)' }))?.kind).toBe('unreachable');
-    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Mistral API did not answer in time (no response within 60 s)' }))?.kind).toBe('unreachable');
-    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'No Mistral API key is configured: …' }))).toBeNull();
-    expect(outcomeOf(rec({ status: 402, errorType: 'billing_error', errorMessage: 'CCProxy daily budget reached: …' }))).toBeNull();
-    // Both messages the settings store gives for a key it holds but cannot read (app/settings/store.ts).
-    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'The stored API key could not be decrypted (was it saved by another user or machine?); …' }))).toBeNull();
-    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'The stored API key is encrypted, but the OS secret storage is not available now; …' }))).toBeNull();
-    expect(outcomeOf(rec({ status: 400, errorType: 'invalid_request_error', errorMessage: 'bad' }))).toBeNull();
+  it('classifies request outcomes of upstream calls', () => {
+    expect(outcomeOf(rec({}), true)).toMatchObject({ kind: 'ok', at: 1010 });
+    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'invalid or missing Mistral API key (Unauthorized)' }), true)?.kind).toBe('auth');
+    expect(outcomeOf(rec({ status: 502, errorType: 'api_error', errorMessage: 'Could not reach the Mistral API (ECONNREFUSED)' }), true)?.kind).toBe('unreachable');
+    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Could not reach the Mistral API (no connection within 10 s)' }), true)?.kind).toBe('unreachable');
+    expect(outcomeOf(rec({ status: 504, errorType: 'timeout_error', errorMessage: 'Mistral API did not answer in time (no response within 60 s)' }), true)?.kind).toBe('unreachable');
+    expect(outcomeOf(rec({ status: 400, errorType: 'invalid_request_error', errorMessage: 'bad' }), true)).toBeNull();
+  });
+
+  it('a request the proxy answered itself says nothing about Mistral, whatever its status or message', () => {
+    expect(outcomeOf(rec({}), false)).toBeNull();
+    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'No Mistral API key is configured: …' }), false)).toBeNull();
+    expect(outcomeOf(rec({ status: 402, errorType: 'billing_error', errorMessage: 'CCProxy daily budget reached: …' }), false)).toBeNull();
+    expect(outcomeOf(rec({ status: 401, errorType: 'authentication_error', errorMessage: 'The stored API key could not be decrypted (was it saved by another user or machine?); …' }), false)).toBeNull();
+    // A refusal worded like an upstream failure still is not one.
+    expect(outcomeOf(rec({ status: 502, errorType: 'api_error', errorMessage: 'Could not reach the Mistral API (ECONNREFUSED)' }), false)).toBeNull();
   });
 
   it('the tray says the same as the header', () => {
