@@ -107,16 +107,6 @@ function Shell() {
         ))}
       </nav>
       <BudgetBanner onRaise={(period) => navigate(period === 'day' ? 'raise_budget' : 'raise_monthly')} onOpenSettings={() => navigate('open_settings')} />
-      {view && !view.apiKey.set && tab !== 'settings' && (
-        <div className="banners">
-          <div className="banner banner-warn" role="status">
-            <strong>No Mistral API key yet.</strong> Requests are refused until you add one.
-            <button type="button" className="btn small" onClick={() => select('settings')}>
-              Open Settings
-            </button>
-          </div>
-        </div>
-      )}
       <main className="panel">
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
           {tab === 'dashboard' && (

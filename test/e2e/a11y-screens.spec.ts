@@ -103,6 +103,9 @@ test.describe('first run', () => {
         // The empty dashboard offers Connect Claude Code.
         await page.getByRole('tab', { name: 'Dashboard' }).click();
         await expect(page.getByRole('region', { name: 'Connect Claude Code' })).toBeVisible();
+        // The missing key is said once, in the status header with its fix, not again in a banner below it.
+        await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Needs key');
+        await expect(page.getByText(/refused until you add one/)).toHaveCount(1);
         // An empty range says so in words, not with an all-zero chart and a "0%" error rate.
         await expect(page.getByRole('region', { name: /Cost and requests by/ })).toContainText('Nothing to chart yet: no requests in this range.');
         await expect(page.getByRole('figure')).toHaveCount(0);
