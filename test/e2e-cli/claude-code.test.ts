@@ -13,7 +13,7 @@ import { completion, text, type RecordedRequest, type Reply } from '../mock-mist
 // HTTP(S)_PROXY pointed at the mock so that any stray outbound call (api.anthropic.com, statsig, …) is caught
 // on loopback (plain http arrives at the mock in absolute form and is recorded with its own path; https
 // arrives as CONNECT, which the mock records with method 'CONNECT') and fails there instead of leaving the
-// machine. NO_PROXY=127.0.0.1,localhost keeps the calls to ANTHROPIC_BASE_URL direct: Claude Code 2.1.331
+// machine. NO_PROXY=127.0.0.1,localhost keeps the calls to ANTHROPIC_BASE_URL direct: Claude Code 2.1.331–2.1.332
 // honours NO_PROXY (the "control" case below checks that, without it, the call does go through the trap).
 // As root, claude refuses --dangerously-skip-permissions, so Bash is permitted with --allowedTools only.
 
