@@ -106,7 +106,10 @@ function Shell() {
           </button>
         ))}
       </nav>
-      <BudgetBanner onRaise={(period) => navigate(period === 'day' ? 'raise_budget' : 'raise_monthly')} onOpenSettings={() => navigate('open_settings')} />
+      <BudgetBanner
+        onRaise={(period) => navigate(period === 'day' ? 'raise_budget' : 'raise_monthly')}
+        onOpenSettings={tab === 'settings' ? undefined : () => navigate('open_settings')}
+      />
       <main className="panel">
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
           {tab === 'dashboard' && (

@@ -45,7 +45,10 @@ test('a budget already past 80% when the window opens shows the banner too', asy
   mock.enqueue(text('a', { usage: { prompt_tokens: 120, completion_tokens: 1, total_tokens: 121 } }));
   await proxied(stack);
   await openApp();
-  await expect(page.getByRole('alert').filter({ hasText: 'Daily budget reached' })).toContainText('New requests are refused');
+  // Refusing: the status header says so (with its Raise limit…), not a banner as well; the Budgets panel has the amounts.
+  await expect(page.getByRole('region', { name: 'Proxy status' })).toContainText('Paused by budget');
+  await expect(page.getByRole('region', { name: 'Budgets' })).toContainText('$120.00 of $100.00');
+  await expect(page.getByRole('alert').filter({ hasText: 'Daily budget' })).toHaveCount(0);
   // Refusal is the core's job: the next request is a 402.
   expect((await proxied(stack)).status).toBe(402);
 });

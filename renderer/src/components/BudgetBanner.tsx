@@ -6,7 +6,8 @@ import { useDebounced, useEvent } from '../hooks.js';
 import { useCurrency, useSettings } from '../settings-context.js';
 
 // A banner when a budget reaches 80% (the core's 'budget.warning'), also shown for a budget already past 80% when
-// the window opens (the event fires once per period). Dismissed per period and limit.
+// the window opens (the event fires once per period), and past 100% while requests still go through. Dismissed per
+// period and limit.
 
 const WARN_AT = 0.8;
 /** Per period instance (today / this month) and limit: a dismissal lasts until the period or the limit changes. */
@@ -68,7 +69,9 @@ export function BudgetBanner({ onRaise, onOpenSettings }: { onRaise?: (period: '
     });
   }, [view]);
 
-  const shown = Object.values(states).filter((s) => !dismissed.has(keyOf(s)));
+  // A budget past its limit while refusal is on is the status header's "Paused by budget" (with its Raise limit…):
+  // not said twice. The dashboard's Budgets panel keeps the amounts.
+  const shown = Object.values(states).filter((s) => !dismissed.has(keyOf(s)) && !(refuse && s.fraction >= 1));
   if (shown.length === 0) return null;
   return (
     <div className="banners">
@@ -81,7 +84,7 @@ export function BudgetBanner({ onRaise, onOpenSettings }: { onRaise?: (period: '
               {name} budget {over ? 'reached' : 'warning'}:
             </strong>{' '}
             {percent(s.fraction, 0)} used ({money(s.spentUsd, currency)} of {money(s.limitUsd, currency)}).{' '}
-            {over ? (refuse ? 'New requests are refused until the period ends or you raise the limit.' : 'Requests still go through (refusal is off).') : ''}
+            {over ? 'Requests still go through (refusal is off).' : ''}
             <span className="banner-actions">
               {onRaise && (
                 <button type="button" className="btn small" onClick={() => onRaise(s.period)}>
