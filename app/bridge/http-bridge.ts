@@ -112,9 +112,26 @@ export function createBridge(opts: BridgeOptions): Bridge {
     const res = ctx.res;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': connected\n\n');
-    const off = opts.bus.onAny((event, payload) => {
+    const send = (event: string, payload: unknown) => {
       if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+    };
+    // The state events go out once at connect as things stand now: a change made before this stream was open (the
+    // page's first load, an EventSource reconnect) would otherwise never reach the page, and the next event only
+    // comes with the next change. Taken before subscribing; bus events wait until they are out, so order holds.
+    const snapshot = Promise.all([opts.handlers['proxy.status'](undefined), opts.handlers['health.get'](undefined)]);
+    let held: [string, unknown][] | null = [];
+    const off = opts.bus.onAny((event, payload) => {
+      if (held) held.push([event, payload]);
+      else send(event, payload);
     });
+    const release = () => {
+      for (const [event, payload] of held ?? []) send(event, payload);
+      held = null;
+    };
+    snapshot.then(([status, health]) => {
+      send('proxy.status', status);
+      send('health.changed', health);
+    }, () => undefined).finally(release);
     const beat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
     res.once('close', () => {
       clearInterval(beat);

@@ -17,7 +17,10 @@ export interface Loaded<T> {
   set: (data: T) => void;
 }
 
-/** Invokes a channel on mount and whenever `key` changes; `reload()` asks again. Stale answers are dropped. */
+/**
+ * Invokes a channel on mount and whenever `key` changes; `reload()` asks again. Stale answers are dropped: those of
+ * an earlier key, and an answer to a request sent before a value was pushed with `set()` (an event is newer).
+ */
 export function useInvoke<C extends Channel>(channel: C, request: InvokeMap[C]['request'], key = ''): Loaded<InvokeMap[C]['result']> {
   type R = InvokeMap[C]['result'];
   const [data, setData] = useState<R | null>(null);
@@ -26,12 +29,22 @@ export function useInvoke<C extends Channel>(channel: C, request: InvokeMap[C]['
   const [tick, setTick] = useState(0);
   const req = useRef(request);
   req.current = request;
+  const pushed = useRef(0);
+  const set = useCallback((value: R) => {
+    pushed.current++;
+    setData(value);
+  }, []);
   useEffect(() => {
     let live = true;
+    const asked = pushed.current;
     setLoading(true);
     api.invoke(channel, req.current).then(
       (r) => {
         if (!live) return;
+        if (pushed.current !== asked) {
+          setLoading(false);
+          return;
+        }
         setData(r);
         setError(null);
         setLoading(false);
@@ -47,7 +60,7 @@ export function useInvoke<C extends Channel>(channel: C, request: InvokeMap[C]['
     };
   }, [channel, key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload, set: setData };
+  return { data, error, loading, reload, set };
 }
 
 /** Calls `fn` at most once per `delay` ms, trailing (for refreshing on bursts of events). */

@@ -4,7 +4,7 @@ import type { EventMap } from '../../app/contract/api.js';
 import { createHttpCoreApi } from '../../app/contract/http-client.js';
 import type { LogEntry } from '../../app/contract/usage.js';
 import { costUsd, priceFor } from '../../app/usage/index.js';
-import { text } from '../mock-mistral/index.js';
+import { errorReply, text } from '../mock-mistral/index.js';
 import { msg, startCoreStack, waitUntil, type CoreStack } from './core-stack.js';
 
 // Live events over SSE, the ring buffer for a window opened later, and emission that never gets in the way of
@@ -39,6 +39,25 @@ describe('live events', () => {
     expect(latest).toEqual(entry);
     // Every frame names its event (EventSource dispatches by it).
     expect(events.text()).toMatch(/^: connected\n\n/);
+  });
+
+  it('a new event stream starts with the state as it stands, so a change made before it opened is not lost', async () => {
+    stack = await startCoreStack();
+    const s = stack;
+    // Health changes (Mistral refuses the key) before any page listens.
+    s.mock.enqueue(errorReply(401));
+    expect((await s.messages(msg())).status).toBe(401);
+    await waitUntil(async () => (await s.api.invoke('health.get', undefined)).code === 'key_rejected', 5_000, 'health key_rejected');
+    const events = await s.events();
+    const health = await events.waitFor((e) => e.event === 'health.changed');
+    expect(health.data).toMatchObject({ code: 'key_rejected' });
+    const status = events.events.find((e) => e.event === 'proxy.status');
+    expect(status?.data).toMatchObject({ running: true });
+    // Later changes follow it, in order.
+    s.mock.enqueue(text('ok'));
+    expect((await s.messages(msg())).status).toBe(200);
+    await events.waitFor((e) => e.event === 'health.changed' && (e.data as { code: string }).code === 'ready');
+    expect(events.events.filter((e) => e.event === 'health.changed').map((e) => (e.data as { code: string }).code)).toEqual(['key_rejected', 'ready']);
   });
 
   it('the contract client (createHttpCoreApi + an EventSource) delivers typed events', async () => {

@@ -25,6 +25,8 @@ test('401 without the token; the tokened URL opens the app; env-set key and URL 
   await expect(page.getByText('Set by MISTRAL_BASE_URL')).toBeVisible();
   await page.getByRole('tabpanel', { name: 'Settings' }).getByRole('button', { name: 'Test key' }).click();
   await expect(page.getByRole('status', { name: 'Key test result' })).toContainText('Key OK');
+  // The header hears of the test too: the key is no longer "not checked".
+  await expect(status).not.toContainText('not been checked');
   expect(await page.content()).not.toContain(mock.apiKey);
 
   // Over the HTTP bridge the proxy serves this very page (proxy.stop is refused there), so no Stop is offered.

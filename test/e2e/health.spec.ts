@@ -69,6 +69,9 @@ test('Paused by budget while requests are refused; "Raise limit…" opens the da
   await proxied(stack);
   await expect(status).toContainText('Paused by budget');
   expect((await proxied(stack)).status).toBe(402);
+  // The dashboard follows (it refreshes on finished requests); the header alone says "paused", no banner repeats it.
+  await expect(page.getByRole('region', { name: 'Budgets' })).toContainText('$20.00 of $10.00');
+  await expect(page.getByRole('alert').filter({ hasText: 'budget' })).toHaveCount(0);
   await shot('health-paused-by-budget');
   await status.getByRole('button', { name: 'Raise limit…' }).click();
   await expect(page.getByLabel('Daily budget (USD)')).toBeFocused();
