@@ -4,11 +4,13 @@ import { convert, money, type CurrencyInfo } from '../../app/contract/money.js';
 
 export { convert, money, type CurrencyInfo };
 
-/** An axis tick, already in the display currency: short ($0, $0.0015, $2.50). */
+/** An axis tick, already in the display currency: short ($0, $0.0015, $0.012, $2.5, $1,250). */
 export function moneyTick(v: number, currency: CurrencyInfo['currency']): string {
   const opts: Intl.NumberFormatOptions = { style: 'currency', currency };
-  if (v === 0) Object.assign(opts, { maximumFractionDigits: 0 });
-  else if (Math.abs(v) < 0.01) Object.assign(opts, { maximumSignificantDigits: 2 });
+  // Axis ticks are round steps (0.004, 0.008, 0.012…): three significant digits show each as it is, where the
+  // currency's two decimals turned 0.012 and 0.016 into "0.01" and "0.02".
+  if (v === 0 || Math.abs(v) >= 1000) Object.assign(opts, { maximumFractionDigits: 0 });
+  else Object.assign(opts, { maximumSignificantDigits: 3 });
   return new Intl.NumberFormat(undefined, opts).format(v);
 }
 

@@ -56,6 +56,8 @@ for (const scheme of ['light', 'dark'] as const) {
 
         await page.getByRole('tab', { name: /Live log/ }).click();
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
+        // Amounts are shown whole at this width too.
+        expect(await page.locator('td.c-cost').evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent))).toEqual([]);
         // The two sessions that share a first prompt are told apart in the log's session filter too.
         const sessionOptions = await page.getByRole('combobox', { name: 'Session' }).locator('option').allTextContents();
         expect(sessionOptions).toHaveLength(3);

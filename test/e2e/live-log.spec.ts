@@ -52,6 +52,9 @@ test('the live log shows recent requests on open and new ones within a second, w
   await expect(unpriced.locator('td').nth(5)).toHaveText('no price');
 
   await expect(rows).toHaveCount(5);
+  // Every amount is shown whole (a six-decimal cost once ended in "…" in its column).
+  const clipped = await page.locator('td.c-cost').evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
+  expect(clipped).toEqual([]);
   await shot('live-log');
 });
 
