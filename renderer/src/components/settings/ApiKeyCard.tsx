@@ -85,7 +85,7 @@ export function ApiKeyCard({ view, onView }: { view: SettingsView; onView: (v: S
     <section className="card" aria-labelledby="key-heading">
       <div className="card-head">
         <h3 id="key-heading">API key</h3>
-        <SourceBadge source={key.source} />
+        {key.set && <SourceBadge source={key.source} />}
       </div>
       <p className="key-status">
         <span className={`state-dot ${key.set && !unreadable ? 'on' : 'off'}`} aria-hidden="true" />
