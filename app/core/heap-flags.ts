@@ -7,7 +7,9 @@ import v8 from 'node:v8';
 // Node 24 lets V8 grow the young generation to 2 × 64 MB under load: at 32 concurrent 50 KB requests the product
 // peaked at 260–380 MB RSS, of which ~134 MB was new space holding garbage between scavenges (the live heap after a
 // full GC is ~30 MB). A smaller cap keeps the peak down; V8 reads it only when the heap is created, so it must be
-// on the command line (or NODE_OPTIONS) of the process, not set from inside it.
+// on the command line (or NODE_OPTIONS) of the process, not set from inside it. Where no command line can carry it
+// (Electron's main process, no execve), the same bound is approached from inside by switching growth off at the cap
+// (holdYoungGenerationDuringStart with capMb).
 
 /** Young-generation cap, MB per semi-space. */
 export const SEMI_SPACE_MB = 16;
