@@ -106,7 +106,7 @@ export function LogDrawer({ entry: e, currency, onClose, onSession }: { entry: L
           <CopyButton id="curl" text={curl} label="Copy as curl" copy={copy} />
         </div>
         <p className="muted small">The proxy does not keep prompts: this repeats the model and mode with a placeholder message. No key included.</p>
-        <pre className="curl" aria-label="curl command">{curl}</pre>
+        <pre className="curl" aria-label="curl command" tabIndex={0}>{curl}</pre>
       </div>
     </aside>
   );
