@@ -6,11 +6,14 @@ import { ROOT } from '../helpers/cli-process.js';
 // (README "Performance"). Observed in a fresh Node process (the compiled module, the product's Node), whose heap has
 // not grown yet: new space as V8 reports it after the same churn with and without the hold, then released.
 
-const script = `
+/** What both scripts below start with: the compiled module and new space's size as V8 reports it. */
+const PRELUDE = `
 import v8 from 'node:v8';
 import { holdYoungGenerationDuringStart } from './dist/app/core/heap-flags.js';
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-// Objects that survive a scavenge or two, as a start-up's or a busy proxy's do.
+`;
+
+const script = `${PRELUDE}// Objects that survive a scavenge or two, as a start-up's or a busy proxy's do.
 const churn = () => { const keep = new Array(20000); for (let i = 0; i < 300000; i++) keep[i % keep.length] = { s: 'x'.repeat(40) + i }; };
 if (process.argv.includes('--hold')) {
   const release = holdYoungGenerationDuringStart();
@@ -38,11 +41,7 @@ describe('holdYoungGenerationDuringStart', () => {
 // Where the cap cannot be on the command line (Electron's main process, headless without execve) the young generation
 // is governed from inside after release. A fresh process without any cap, under a load whose objects survive
 // scavenges (a rolling window, like requests in flight), as long as the default takes to grow new space past 4 × 16 MB.
-const governed = `
-import v8 from 'node:v8';
-import { holdYoungGenerationDuringStart } from './dist/app/core/heap-flags.js';
-const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-const capMb = process.argv.includes('--cap') ? 16 : undefined;
+const governed = `${PRELUDE}const capMb = process.argv.includes('--cap') ? 16 : undefined;
 holdYoungGenerationDuringStart({ capMb })();
 const live = [];
 let i = 0, max = 0;

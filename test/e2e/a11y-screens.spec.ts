@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { errorReply, text } from '../mock-mistral/index.js';
-import { expect, proxied, test, type Page } from './fixtures.js';
+import { clippedCosts, expect, proxied, test, type Page } from './fixtures.js';
 
 // Every screen in light and dark at 480 and 1280 px: no sideways scroll, an axe scan (WCAG 2.x A/AA) with no
 // serious or critical violation, and a screenshot saved under test-results/screenshots/ for review.
@@ -57,7 +57,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await page.getByRole('tab', { name: /Live log/ }).click();
         await expect(page.getByRole('table', { name: 'Recent requests' }).locator('tbody tr')).toHaveCount(3);
         // Amounts are shown whole at this width too.
-        expect(await page.locator('td.c-cost').evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent))).toEqual([]);
+        expect(await clippedCosts(page)).toEqual([]);
         // The two sessions that share a first prompt are told apart in the log's session filter too.
         const sessionOptions = await page.getByRole('combobox', { name: 'Session' }).locator('option').allTextContents();
         expect(sessionOptions).toHaveLength(3);

@@ -152,6 +152,11 @@ export async function proxied(stack: Core, extra: Record<string, unknown> = {}, 
   return res;
 }
 
+/** The text of every live-log cost cell shown clipped (its content wider than the cell); [] when all are whole. */
+export function clippedCosts(page: Page): Promise<(string | null)[]> {
+  return page.locator('td.c-cost').evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
+}
+
 export function chats(mock: MockMistral) {
   return mock.requests.filter((r) => r.path === '/v1/chat/completions');
 }

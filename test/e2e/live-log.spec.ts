@@ -1,5 +1,5 @@
 import { defaultModels, errorReply, text } from '../mock-mistral/index.js';
-import { expect, proxied, test } from './fixtures.js';
+import { clippedCosts, expect, proxied, test } from './fixtures.js';
 
 // A model the mock serves but no price table knows: its cost must read "no price", never $0.
 const custom = { ...defaultModels()[0], id: 'acme-custom-1', name: 'acme-custom-1', aliases: [] };
@@ -53,8 +53,7 @@ test('the live log shows recent requests on open and new ones within a second, w
 
   await expect(rows).toHaveCount(5);
   // Every amount is shown whole (a six-decimal cost once ended in "…" in its column).
-  const clipped = await page.locator('td.c-cost').evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
-  expect(clipped).toEqual([]);
+  expect(await clippedCosts(page)).toEqual([]);
   await shot('live-log');
 });
 
