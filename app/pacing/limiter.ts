@@ -3,6 +3,7 @@ import type { PacingState, PacingTotals } from '../contract/pacing.js';
 import { ApiError } from '../translate/errors.js';
 import { readRateHeaders, retryAfterMs } from './headers.js';
 import { limitsOf, PRESET_LIMITS, type PacingConfig } from './presets.js';
+import { TokenWindow } from './token-window.js';
 
 // One upstream's request pacer: requests wait here for their turn instead of being sent to certain rejection.
 //
@@ -36,8 +37,8 @@ export interface Ticket {
   readonly admittedAt: number;
   /** How long this request waited for this admission, ms. */
   readonly queuedMs: number;
-  /** Its entry in the token window (updated when the real usage is known). */
-  readonly entry: { at: number; tokens: number } | null;
+  /** Its entry's sequence number in the token window (its tokens are corrected when the real usage is known). */
+  readonly slot: number | null;
 }
 
 interface Waiter {
@@ -61,7 +62,7 @@ export class PacingRefusal extends ApiError {
 
 export class Limiter {
   private readonly queue: Waiter[] = [];
-  private readonly window: { at: number; tokens: number }[] = [];
+  private readonly window = new TokenWindow(MINUTE);
   private nextId = 1;
   private lastAdmitAt = -Infinity;
   private blockedUntil = 0;
@@ -117,33 +118,15 @@ export class Limiter {
     return base + Math.max(20, base * 0.05);
   }
 
-  private prune(now: number): void {
-    while (this.window.length && this.window[0].at <= now - MINUTE) this.window.shift();
-  }
-
   tokensLastMinute(now = this.now()): number {
-    this.prune(now);
-    return this.window.reduce((s, e) => s + e.tokens, 0);
+    return this.window.total(now);
   }
 
   /** The earliest time a request of `tokens` may go, judged by the rate, any Retry-After and the token window. */
   private earliest(tokens: number, now: number, ignoreBlock = false): number {
     let at = Math.max(now, ignoreBlock ? 0 : this.blockedUntil, this.lastAdmitAt + this.interval());
     const tpm = this.tpm();
-    if (Number.isFinite(tpm) && this.window.length) {
-      this.prune(now);
-      let used = this.window.reduce((s, e) => s + e.tokens, 0);
-      if (used + tokens > tpm) {
-        // Walk the window oldest first until enough has expired (or all of it, for an oversized request).
-        let free = now;
-        for (const e of this.window) {
-          used -= e.tokens;
-          free = e.at + MINUTE;
-          if (used + tokens <= tpm) break;
-        }
-        at = Math.max(at, free);
-      }
-    }
+    if (Number.isFinite(tpm) && this.window.size) at = Math.max(at, this.window.freeAt(tokens, tpm, now));
     return at;
   }
 
@@ -153,7 +136,7 @@ export class Limiter {
    */
   acquire(tokens: number, opts: { signal: AbortSignal; deadline: number; retry?: boolean; ignoreBlock?: boolean }): Promise<Ticket> {
     const now = this.now();
-    if (!this.enabled) return Promise.resolve({ id: this.nextId++, admittedAt: now, queuedMs: 0, entry: null });
+    if (!this.enabled) return Promise.resolve({ id: this.nextId++, admittedAt: now, queuedMs: 0, slot: null });
     if (opts.signal.aborted) return Promise.reject(opts.signal.reason);
     return new Promise<Ticket>((resolve, reject) => {
       const onAbort = () => {
@@ -194,15 +177,14 @@ export class Limiter {
       head.cleanup();
       const queuedMs = now - head.enqueuedAt;
       this.lastAdmitAt = now;
-      const entry = { at: now, tokens: head.tokens };
-      this.prune(now);
-      this.window.push(entry);
+      this.window.expire(now);
+      const slot = this.window.add(now, head.tokens);
       this.totals.admitted++;
       if (queuedMs > 0) {
         this.totals.paced++;
         this.totals.waitMs += queuedMs;
       }
-      head.resolve({ id: head.id, admittedAt: now, queuedMs, entry });
+      head.resolve({ id: head.id, admittedAt: now, queuedMs, slot });
     }
     // Refuse, without keeping them waiting, the ones behind the head whose projected turn is past their deadline.
     if (this.queue.length > 1) {
@@ -267,7 +249,7 @@ export class Limiter {
     if (status === 429) {
       this.totals.upstream429++;
       // A refused request used no tokens.
-      if (ticket.entry) ticket.entry.tokens = 0;
+      if (ticket.slot !== null) this.window.set(ticket.slot, 0);
       wait = retryAfterMs(headers, now) ?? DEFAULT_RETRY_AFTER_MS;
       this.last429At = now;
       if (this.enabled) {
@@ -281,8 +263,8 @@ export class Limiter {
       }
     } else if (status >= 200 && status < 300) {
       this.relax();
-    } else if (ticket.entry) {
-      ticket.entry.tokens = 0;
+    } else if (ticket.slot !== null) {
+      this.window.set(ticket.slot, 0);
     }
     this.changed();
     if (this.queue.length) this.pump();
@@ -300,7 +282,7 @@ export class Limiter {
 
   /** The real tokens (input + output) a request used, once known. */
   settle(ticket: Ticket, tokens: number): void {
-    if (ticket.entry && Number.isFinite(tokens) && tokens >= 0) ticket.entry.tokens = Math.round(tokens);
+    if (ticket.slot !== null && Number.isFinite(tokens) && tokens >= 0) this.window.set(ticket.slot, Math.round(tokens));
   }
 
   get waiting(): number {
