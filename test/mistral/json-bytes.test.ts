@@ -15,6 +15,15 @@ describe('jsonBytes', () => {
     }), { seed: 11, numRuns: 500 });
   });
 
+  it('writes the same bytes as escaping with replace() first (the implementation it replaced), runs of any length', () => {
+    const byReplace = (value: unknown) =>
+      Buffer.from(JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'latin1');
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', '"', '\\', '\n', '\u007f', '\u0080', 'é', '中', '😀', '\ud800'), fc.string({ unit: 'binary', maxLength: 3 })) });
+    fc.assert(fc.property(fc.oneof(text, fc.jsonValue({ stringUnit: 'binary' })), (value) => {
+      expect(jsonBytes(value).equals(byReplace(value))).toBe(true);
+    }), { seed: 12, numRuns: 1000 });
+  });
+
   it('keeps emoji, accents, CJK and lone surrogates exactly', () => {
     const value = { s: 'é → … — 😀 中文 \ud800 end', k: ['\u0080', '\uffff', '\u007f'] };
     const text = asUtf8(jsonBytes(value));
