@@ -3,7 +3,7 @@ import Koa, { type Context } from 'koa';
 import { inboundLimits, isWildcardHost, type ProxyConfig } from '../config.js';
 import type { MistralClient } from '../mistral/client.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
-import { randomHex } from '../translate/random-hex.js';
+import { newRequestId } from './request-id.js';
 import { TokenCalibration } from '../translate/token-calibration.js';
 import { ApiError, errorBody } from '../translate/errors.js';
 import { claudeAliases, resolveModel } from '../translate/models.js';
@@ -41,8 +41,6 @@ export interface ProxyApp {
   /** Paces requests to Mistral's rate limits (one per upstream); its state is in /status. */
   limiter: Limiter;
 }
-
-const newRequestId = () => `req_ccproxy_${randomHex(12)}`;
 
 /** `POST /v1/messages`, the route nearly every request takes: answered without the router's matching. */
 const isHotRoute = (ctx: Context) => ctx.method === 'POST' && ctx.path === '/v1/messages';
