@@ -19,7 +19,9 @@
 // settings on the product alone (the memory measurements in the README were taken this way; CCPROXY_HEAP_FLAGS=off in
 // BENCH_PRODUCT_ENV runs it on V8's default heap sizing), BENCH_FLOOR_NODE_ARGS the same for the floor,
 // BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase), BENCH_ONLY=regexp
-// to run only the cases whose name matches (latency: `cc 50KB sse burst`; throughput: `small burst c=32`).
+// to run only the cases whose name matches (latency: `cc 50KB sse burst`; throughput: `small burst c=32`),
+// BENCH_SUSTAINED_SECONDS=70 to add a sustained c=32 phase per target (small body) and compare CPU per request in its
+// first and last 10 s: the other phases last seconds, too short to show a cost that grows with time.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -36,6 +38,9 @@ const ROUNDS = 3;
 /** Unmeasured load on every target and case first, so the JIT has compiled each one's hot code before anything is timed. */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2) * 1000;
 const CONCURRENCY = 32;
+/** Optional sustained c=32 phase per target (small body), ms; 0 = off. */
+const SUSTAINED_MS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 0) * 1000;
+const SUSTAINED_SLICE_MS = 10_000;
 const FIRST_TOKEN_DELAY_MS = 5;
 const FIXTURE = '2.1.331-bash-turn2-2.json';
 /** Which phases to run: `latency`, `throughput` (the c=32 one, where peak RSS is reached), or both (default). */
@@ -323,6 +328,22 @@ async function main(): Promise<void> {
     product: { idleMb: idle.product, peakMb: rssMb(product.pid).peak, afterMb: rssMb(product.pid).rss },
   };
 
+  // Sustained load (opt-in): floor and product in turn, the small body at c=32 for SUSTAINED_MS each, in 10 s slices.
+  interface Slice { rps: number; cpuUsPerReq: number }
+  const sustained: Array<{ target: string; seconds: number; first: Slice; last: Slice }> = [];
+  if (SUSTAINED_MS > 0) {
+    for (const target of targetsFor(small, false).filter((t) => t.name !== 'direct')) {
+      const slices: Slice[] = [];
+      for (let elapsed = 0; elapsed < SUSTAINED_MS; elapsed += SUSTAINED_SLICE_MS) {
+        const c0 = cpuUs(target.pid);
+        const t0 = performance.now();
+        const n = await load(target, Math.min(SUSTAINED_SLICE_MS, SUSTAINED_MS - elapsed));
+        slices.push({ rps: (n / (performance.now() - t0)) * 1000, cpuUsPerReq: (cpuUs(target.pid) - c0) / n });
+      }
+      sustained.push({ target: target.name, seconds: SUSTAINED_MS / 1000, first: slices[0], last: slices[slices.length - 1] });
+    }
+  }
+
   // ---- report ----
   const f = (x: number, w = 7, d = 2) => x.toFixed(d).padStart(w);
   console.log('\nLatency (ms; "added" = per-iteration difference to direct; TTFC = time to first content)');
@@ -344,7 +365,13 @@ async function main(): Promise<void> {
   console.log(`\nMemory (MB RSS)   idle    peak    after load`);
   for (const [name, m] of Object.entries(memory)) console.log(`${name.padEnd(16)}${f(m.idleMb, 7, 1)} ${f(m.peakMb, 7, 1)} ${f(m.afterMb, 7, 1)}`);
   console.log(`product start → /health: ${startToHealthMs.toFixed(0)} ms`);
-  const json = { node: process.version, fixture: FIXTURE, iterations: ITERATIONS, concurrency: CONCURRENCY, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, productArgs, productEnv: process.env.BENCH_PRODUCT_ENV ?? '', startToHealthMs, latency, throughput, memory };
+  if (sustained.length) {
+    console.log(`\nSustained c=${CONCURRENCY}, small body, ${SUSTAINED_MS / 1000} s per target: first vs last ${SUSTAINED_SLICE_MS / 1000} s`);
+    for (const r of sustained) {
+      console.log(`${r.target.padEnd(8)} ${f(r.first.rps, 7, 0)} → ${f(r.last.rps, 7, 0)} req/s   ${f(r.first.cpuUsPerReq, 6, 0)} → ${f(r.last.cpuUsPerReq, 6, 0)} µs CPU/req`);
+    }
+  }
+  const json = { node: process.version, fixture: FIXTURE, iterations: ITERATIONS, concurrency: CONCURRENCY, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, productArgs, productEnv: process.env.BENCH_PRODUCT_ENV ?? '', startToHealthMs, latency, throughput, memory, sustained };
   console.log('\nJSON');
   console.log(JSON.stringify(json));
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
