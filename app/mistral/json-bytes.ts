@@ -48,6 +48,6 @@ export function jsonBytes(value: unknown): Buffer {
     }
     from = end;
   }
-  if (from < json.length) pos += out.write(json.slice(from), pos, 'latin1');
+  if (from < json.length) out.write(json.slice(from), pos, 'latin1');
   return out;
 }
