@@ -181,6 +181,17 @@ const pct = (xs: number[], p: number) => {
 
 interface Target { name: 'direct' | 'floor' | 'product'; port: number; path: string; body: Buffer; marker: string | null; pid: number }
 
+/** `load` on one target, with what it cost that target's process: answers, wall ms, CPU µs (all, main thread, others). */
+async function measuredLoad(target: Target, ms: number): Promise<{ n: number; ms: number; cpu: number; main: number; other: number }> {
+  const c0 = cpuUs(target.pid);
+  const t0 = threadCpuUs(target.pid);
+  const start = performance.now();
+  const n = await load(target, ms);
+  const wall = performance.now() - start;
+  const t1 = threadCpuUs(target.pid);
+  return { n, ms: wall, cpu: cpuUs(target.pid) - c0, main: t1.main - t0.main, other: t1.other - t0.other };
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist/app/cli.js'))) throw new Error('dist/app/cli.js is missing: run `npm run build:main` (npm run bench does)');
   if (process.version !== 'v24.21.0') console.warn(`warning: running on Node ${process.version}, not the product's pinned v24.21.0 (use npm run bench)`);
@@ -299,16 +310,12 @@ async function main(): Promise<void> {
       const threads: Record<string, { main: number; other: number }> = { direct: { main: 0, other: 0 }, floor: { main: 0, other: 0 }, product: { main: 0, other: 0 } };
       for (let round = 0; round < ROUNDS; round++) {
         for (const target of targets) {
-          const c0 = cpuUs(target.pid);
-          const t0 = threadCpuUs(target.pid);
-          const start = performance.now();
-          const n = await load(target, SLOT_MS);
-          time[target.name] += performance.now() - start;
-          count[target.name] += n;
-          cpu[target.name] += cpuUs(target.pid) - c0;
-          const t1 = threadCpuUs(target.pid);
-          threads[target.name].main += t1.main - t0.main;
-          threads[target.name].other += t1.other - t0.other;
+          const m = await measuredLoad(target, SLOT_MS);
+          time[target.name] += m.ms;
+          count[target.name] += m.n;
+          cpu[target.name] += m.cpu;
+          threads[target.name].main += m.main;
+          threads[target.name].other += m.other;
         }
       }
       const rps = Object.fromEntries(Object.keys(count).map((k) => [k, (count[k] / time[k]) * 1000]));
@@ -335,10 +342,8 @@ async function main(): Promise<void> {
     for (const target of targetsFor(small, false).filter((t) => t.name !== 'direct')) {
       const slices: Slice[] = [];
       for (let elapsed = 0; elapsed < SUSTAINED_MS; elapsed += SUSTAINED_SLICE_MS) {
-        const c0 = cpuUs(target.pid);
-        const t0 = performance.now();
-        const n = await load(target, Math.min(SUSTAINED_SLICE_MS, SUSTAINED_MS - elapsed));
-        slices.push({ rps: (n / (performance.now() - t0)) * 1000, cpuUsPerReq: (cpuUs(target.pid) - c0) / n });
+        const m = await measuredLoad(target, Math.min(SUSTAINED_SLICE_MS, SUSTAINED_MS - elapsed));
+        slices.push({ rps: (m.n / m.ms) * 1000, cpuUsPerReq: m.cpu / m.n });
       }
       sustained.push({ target: target.name, seconds: SUSTAINED_MS / 1000, first: slices[0], last: slices[slices.length - 1] });
     }
