@@ -25,7 +25,7 @@ export type { ClientOptions } from './options.js';
 // retried (Mistral may be working on it). Redirects are never followed.
 //
 // The seam for the pacing limiter and fallback models (issue 10):
-//   const result = await client.chat(body, { signal, beforeAttempt, onResponse, retries, retryBudgetMs });
+//   const result = await client.chat(payload, { signal, beforeAttempt, onResponse, retries, retryBudgetMs });
 //   - `beforeAttempt({ attempt, signal, previous })` is awaited before every attempt (the first included): a
 //     limiter waits there for its slot; `previous` says why the last attempt failed (status, retry-after, sent).
 //     Throwing an ApiError from it ends the call with that error (it propagates to the caller).
@@ -38,6 +38,22 @@ export type { ClientOptions } from './options.js';
 //   Only an abort of `signal` rejects (the caller knows why it aborted).
 
 export interface UpstreamTarget { baseUrl: string; apiKey: string }
+
+/**
+ * A chat request encoded for the wire. The request object it came from is usually most of a request's heap (the
+ * conversation, the tools); a caller that holds only this while Mistral answers lets that go at once.
+ */
+export interface ChatPayload {
+  readonly bytes: Buffer;
+  readonly stream: boolean;
+  readonly maxTokens: number | undefined;
+}
+
+export function chatPayload(body: MistralRequest): ChatPayload {
+  return { bytes: jsonBytes(body), stream: body.stream === true, maxTokens: body.max_tokens };
+}
+
+const isPayload = (v: MistralRequest | ChatPayload): v is ChatPayload => Buffer.isBuffer((v as ChatPayload).bytes);
 
 export interface AttemptFailure {
   status: number | null;
@@ -171,12 +187,17 @@ export class MistralClient {
     return this.prepared;
   }
 
-  /** POST /chat/completions with the retry policy above. Rejects only when `opts.signal` aborts. */
-  async chat(body: MistralRequest, opts: ChatOptions): Promise<ChatResult> {
+  /**
+   * POST /chat/completions with the retry policy above. Rejects only when `opts.signal` aborts. Not async itself:
+   * a request object passed here is encoded and not held while the call waits.
+   */
+  chat(request: MistralRequest | ChatPayload, opts: ChatOptions): Promise<ChatResult> {
+    return this.send(isPayload(request) ? request : chatPayload(request), opts);
+  }
+
+  private async send({ bytes: payload, stream }: ChatPayload, opts: ChatOptions): Promise<ChatResult> {
     const o = this.options;
     const target = this.target_();
-    const stream = body.stream === true;
-    const payload = jsonBytes(body);
     const headers = {
       authorization: target.auth,
       'content-type': 'application/json',

@@ -1,6 +1,5 @@
-import type { ChatResult, MistralClient } from '../mistral/client.js';
+import type { ChatPayload, ChatResult, MistralClient } from '../mistral/client.js';
 import type { ApiError } from '../translate/errors.js';
-import type { MistralRequest } from '../translate/mistral-types.js';
 import type { Limiter, Ticket } from './limiter.js';
 
 // Pacing and fallback models around the upstream chat call, through the client's seam (app/mistral/client.ts):
@@ -22,12 +21,12 @@ export interface PacingOutcome {
   fallbackReason?: FallbackReason | null;
 }
 
-export interface PacedChatOptions<T extends { body: MistralRequest }> {
+export interface PacedChatOptions<T extends { payload: ChatPayload }> {
   client: MistralClient;
   limiter: Limiter;
   /** Primary model first, then the fallbacks in order. */
   models: string[];
-  /** The upstream request for a model (re-translated per model: capabilities differ). */
+  /** The upstream request for a model, encoded (re-translated per model: capabilities differ). */
   translate: (model: string) => T;
   /** Estimated tokens the request will count against the per-minute limit. */
   tokens: number;
@@ -56,14 +55,14 @@ function classify(status: number | null, err: ApiError): FallbackReason | null {
   return null;
 }
 
-export async function chatPaced<T extends { body: MistralRequest }>(o: PacedChatOptions<T>): Promise<PacedChat<T>> {
+export async function chatPaced<T extends { payload: ChatPayload }>(o: PacedChatOptions<T>): Promise<PacedChat<T>> {
   const { limiter, outcome } = o;
   let last: PacedChat<T> | null = null;
   for (let i = 0; i < o.models.length; i++) {
     const model = o.models[i];
     const translation = o.translate(model);
     let ticket: Ticket | null = null;
-    const result = await o.client.chat(translation.body, {
+    const result = await o.client.chat(translation.payload, {
       signal: o.signal,
       // Retries (429/503 after Retry-After) stay within the client's own count and time bounds: one retry policy.
       beforeAttempt: async ({ attempt }) => {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { readText, type ChatOk, type ChatOptions, type MistralClient } from '../mistral/client.js';
+import { chatPayload, readText, type ChatOk, type ChatOptions, type ChatPayload, type MistralClient } from '../mistral/client.js';
 import { checkChunk, checkResponse } from '../mistral/shape.js';
 import { SseReader } from '../mistral/sse.js';
 import type { ProxyConfig } from '../config.js';
@@ -9,11 +9,11 @@ import { resolveModel } from '../translate/models.js';
 import { sessionProject } from '../translate/session-project.js';
 import { estimateInputTokens } from '../translate/count-tokens.js';
 import type { TokenCalibration } from '../translate/token-calibration.js';
-import { anthropicToMistral } from '../translate/request.js';
-import { mistralToAnthropic, newMessageId } from '../translate/response.js';
+import { anthropicToMistral, type Translation } from '../translate/request.js';
+import { mistralToAnthropic, newMessageId, type ResponseContext } from '../translate/response.js';
 import { emptyStream, StreamTranslator } from '../translate/stream.js';
 import { validateMessagesRequest } from '../translate/validate.js';
-import { readJsonBody } from './body.js';
+import { readJsonBody, type JsonBody } from './body.js';
 import { candidateModels, chatPaced, type Limiter } from '../pacing/index.js';
 import type { RequestRecord } from './records.js';
 import { SseResponse } from './sse-response.js';
@@ -87,10 +87,39 @@ function sessionIdOf(ctx: Context, req: AnthropicRequest): string | undefined {
   }
 }
 
-/** POST /v1/messages: validate, translate, forward, translate back (JSON or SSE). Fills `rec` as it goes. */
-export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: RequestRecord): Promise<void> {
-  const { value, bytes } = await readJsonBody(ctx);
-  const req = validateMessagesRequest(value);
+/** A request translated for one Mistral model and encoded for the wire. */
+interface Upstream {
+  payload: ChatPayload;
+  context: ResponseContext;
+}
+
+/** What the handler keeps of a request once it is understood. The parsed request is not among it. */
+interface Turn {
+  /** The model the request resolved to, and the models to try in order (it first, then its tier's fallbacks). */
+  model: string;
+  models: string[];
+  stream: boolean;
+  /** Size of the request body. */
+  bytes: number;
+  primary: Upstream;
+  /** The request for a fallback model; only this holds the parsed request, and only when there are fallbacks. */
+  forFallback: (model: string) => Upstream;
+  /** count_tokens' estimate for this request, when the calibration wants a sample. */
+  estimate: number | null;
+}
+
+const noFallback = (): never => {
+  throw new Error('no fallback model is configured for this request');
+};
+
+/**
+ * Validates and translates the request. Synchronous and apart from the handler on purpose: the handler is suspended
+ * while Mistral answers (seconds in real use, many requests at once) and the parsed request with its translation is
+ * most of a request's heap (the conversation, the tools), so only the encoded body and the response context outlive
+ * this call. Returns null when the request was answered here (max_tokens 0).
+ */
+function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: JsonBody): Turn | null {
+  const req = validateMessagesRequest(body.value);
   const cfg = deps.config();
   rec.clientModel = req.model;
   rec.stream = req.stream === true;
@@ -112,19 +141,38 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       ctx.body = emptyStream(model);
       rec.stopReason = 'max_tokens';
     } else answerEmpty(ctx, model);
-    return;
+    return null;
   }
 
-  const translate = (m: string) => anthropicToMistral(req, {
+  const translate = (m: string): Translation => anthropicToMistral(req, {
     model: m,
     caps: deps.models.catalog.capsOf(m),
     maxTokensCap: cfg.maxTokens,
     sessionId,
   });
-  let translation = translate(model);
+  const upstream = ({ body: b, context }: Translation): Upstream => ({ payload: chatPayload(b), context });
+  const translation = translate(model);
   rec.toolCount = translation.toolCount;
+  const models = deps.limiter ? candidateModels(cfg, req.model, model) : [model];
+  return {
+    model,
+    models,
+    stream: req.stream === true,
+    bytes: body.bytes,
+    primary: upstream(translation),
+    forFallback: models.length > 1 ? (m) => upstream(translate(m)) : noFallback,
+    estimate: deps.calibration?.shouldSample(model) ? estimateInputTokens(req) : null,
+  };
+}
+
+/** POST /v1/messages: validate, translate, forward, translate back (JSON or SSE). Fills `rec` as it goes. */
+export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: RequestRecord): Promise<void> {
+  const turn = understand(ctx, deps, rec, await readJsonBody(ctx));
+  if (turn === null) return;
+  const { model, bytes, estimate } = turn;
+  const cfg = deps.config();
+  let upstream = turn.primary;
   const calibration = deps.calibration;
-  const estimate = calibration?.shouldSample(model) ? estimateInputTokens(req) : null;
   // Keyed by the model the request resolved to (what count_tokens resolves too), not the dated id that answered.
   const learn = (reportedPrompt: number) => {
     if (estimate !== null) calibration!.observe(model, estimate, reportedPrompt);
@@ -137,7 +185,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   // 'close' on the response (not the request) fires when the client goes away, even before upstream answers.
   ctx.res.once('close', onClose);
   deps.active.add(controller);
-  const sse = req.stream === true ? new SseResponse(ctx.res, rec.id, deps.pingIntervalMs) : null;
+  const sse = turn.stream ? new SseResponse(ctx.res, rec.id, deps.pingIntervalMs) : null;
   // While the proxy waits (Mistral's first byte, a retry's Retry-After, a pacing queue) a streaming client gets a
   // live stream with pings, so its own timeout never fires first.
   sse?.headStart(deps.headStartMs ?? deps.pingIntervalMs);
@@ -146,22 +194,21 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
     let result;
     if (deps.limiter) {
       // Pacing seam: the limiter's turn before every attempt, fallback models after the primary gave up.
-      const primary = translation;
       const paced = await chatPaced({
-        client: deps.client, limiter: deps.limiter, models: candidateModels(cfg, req.model, model),
-        translate: (m) => (m === model ? primary : translate(m)), tokens: estimateFromBytes(bytes), signal: controller.signal,
+        client: deps.client, limiter: deps.limiter, models: turn.models,
+        translate: (m) => (m === model ? turn.primary : turn.forFallback(m)), tokens: estimateFromBytes(bytes), signal: controller.signal,
         deadline: rec.startedAt + cfg.pacing.maxWaitMs, outcome: rec,
       });
-      ({ result, translation } = paced);
+      ({ result, translation: upstream } = paced);
       rec.mistralModel = paced.model;
       settle = paced.settle;
-    } else result = await deps.client.chat(translation.body, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
+    } else result = await deps.client.chat(upstream.payload, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
     rec.upstream = { attempts: result.attempts, retryWaitMs: result.retryWaitMs, skippedLines: 0 };
     if (!result.ok) throw result.error;
     if (sse) {
       ctx.respond = false;
-      const caps = streamCaps(translation.body.max_tokens ?? cfg.maxTokens);
-      await pipeStream(sse, result, new StreamTranslator(translation.context, estimateFromBytes(bytes)), controller, rec, caps, learn);
+      const caps = streamCaps(upstream.payload.maxTokens ?? cfg.maxTokens);
+      await pipeStream(sse, result, new StreamTranslator(upstream.context, estimateFromBytes(bytes)), controller, rec, caps, learn);
     } else {
       const text = await readText(result.body, { deadline: result.deadline ?? undefined });
       let json: unknown;
@@ -170,7 +217,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       } catch {
         throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
       }
-      const message = mistralToAnthropic(checkResponse(json), translation.context);
+      const message = mistralToAnthropic(checkResponse(json), upstream.context);
       rec.stopReason = message.stop_reason;
       rec.inputTokens = message.usage.input_tokens;
       rec.outputTokens = message.usage.output_tokens;
