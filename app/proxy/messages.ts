@@ -101,16 +101,30 @@ interface Turn {
   stream: boolean;
   /** Size of the request body. */
   bytes: number;
-  primary: Upstream;
-  /** The request for a fallback model; only this holds the parsed request, and only when there are fallbacks. */
-  forFallback: (model: string) => Upstream;
+  requests: UpstreamRequests;
   /** count_tokens' estimate for this request, when the calibration wants a sample. */
   estimate: number | null;
 }
 
-const noFallback = (): never => {
-  throw new Error('no fallback model is configured for this request');
-};
+
+/**
+ * The request for each model to try: the primary's, encoded, and a fallback's translated on demand. Only the fallback
+ * translation holds the parsed request (and only when the tier has fallbacks), until `answered()`.
+ */
+class UpstreamRequests {
+  constructor(private readonly model: string, readonly primary: Upstream, private fallback: ((model: string) => Upstream) | null) {}
+
+  readonly for = (model: string): Upstream => {
+    if (model === this.model) return this.primary;
+    if (!this.fallback) throw new Error(`no fallback translation for ${model}: none configured, or Mistral has answered`);
+    return this.fallback(model);
+  };
+
+  /** Mistral has answered (or the fallbacks are spent): no model will be tried again, so the parsed request can go. */
+  answered(): void {
+    this.fallback = null;
+  }
+}
 
 /**
  * Validates and translates the request. Synchronous and apart from the handler on purpose: the handler is suspended
@@ -159,8 +173,7 @@ function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: 
     models,
     stream: req.stream === true,
     bytes: body.bytes,
-    primary: upstream(translation),
-    forFallback: models.length > 1 ? (m) => upstream(translate(m)) : noFallback,
+    requests: new UpstreamRequests(model, upstream(translation), models.length > 1 ? (m) => upstream(translate(m)) : null),
     estimate: deps.calibration?.shouldSample(model) ? estimateInputTokens(req) : null,
   };
 }
@@ -171,7 +184,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   if (turn === null) return;
   const { model, bytes, estimate } = turn;
   const cfg = deps.config();
-  let upstream = turn.primary;
+  let upstream = turn.requests.primary;
   const calibration = deps.calibration;
   // Keyed by the model the request resolved to (what count_tokens resolves too), not the dated id that answered.
   const learn = (reportedPrompt: number) => {
@@ -196,19 +209,22 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       // Pacing seam: the limiter's turn before every attempt, fallback models after the primary gave up.
       const paced = await chatPaced({
         client: deps.client, limiter: deps.limiter, models: turn.models,
-        translate: (m) => (m === model ? turn.primary : turn.forFallback(m)), tokens: estimateFromBytes(bytes), signal: controller.signal,
+        translate: turn.requests.for, tokens: estimateFromBytes(bytes), signal: controller.signal,
         deadline: rec.startedAt + cfg.pacing.maxWaitMs, outcome: rec,
       });
+      turn.requests.answered();
       ({ result, translation: upstream } = paced);
       rec.mistralModel = paced.model;
       settle = paced.settle;
     } else result = await deps.client.chat(upstream.payload, { ...deps.upstreamHooks?.(rec), signal: controller.signal });
     rec.upstream = { attempts: result.attempts, retryWaitMs: result.retryWaitMs, skippedLines: 0 };
     if (!result.ok) throw result.error;
+    // Mistral has the request: from here on only what translates the answer back is needed.
+    const { context, payload: { maxTokens } } = upstream;
     if (sse) {
       ctx.respond = false;
-      const caps = streamCaps(upstream.payload.maxTokens ?? cfg.maxTokens);
-      await pipeStream(sse, result, new StreamTranslator(upstream.context, estimateFromBytes(bytes)), controller, rec, caps, learn);
+      const caps = streamCaps(maxTokens ?? cfg.maxTokens);
+      await pipeStream(sse, result, new StreamTranslator(context, estimateFromBytes(bytes)), controller, rec, caps, learn);
     } else {
       const text = await readText(result.body, { deadline: result.deadline ?? undefined });
       let json: unknown;
@@ -217,7 +233,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       } catch {
         throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
       }
-      const message = mistralToAnthropic(checkResponse(json), upstream.context);
+      const message = mistralToAnthropic(checkResponse(json), context);
       rec.stopReason = message.stop_reason;
       rec.inputTokens = message.usage.input_tokens;
       rec.outputTokens = message.usage.output_tokens;
