@@ -106,7 +106,6 @@ interface Turn {
   estimate: number | null;
 }
 
-
 /**
  * The request for each model to try: the primary's, encoded, and a fallback's translated on demand. Only the fallback
  * translation holds the parsed request (and only when the tier has fallbacks), until `answered()`.
