@@ -53,8 +53,6 @@ export function chatPayload(body: MistralRequest): ChatPayload {
   return { bytes: jsonBytes(body), stream: body.stream === true, maxTokens: body.max_tokens };
 }
 
-const isPayload = (v: MistralRequest | ChatPayload): v is ChatPayload => Buffer.isBuffer((v as ChatPayload).bytes);
-
 export interface AttemptFailure {
   status: number | null;
   retryAfterMs: number | null;
@@ -188,14 +186,10 @@ export class MistralClient {
   }
 
   /**
-   * POST /chat/completions with the retry policy above. Rejects only when `opts.signal` aborts. Not async itself:
-   * a request object passed here is encoded and not held while the call waits.
+   * POST /chat/completions with the retry policy above. Rejects only when `opts.signal` aborts. Takes the request
+   * already encoded (`chatPayload`), so the request object is not held while the call waits.
    */
-  chat(request: MistralRequest | ChatPayload, opts: ChatOptions): Promise<ChatResult> {
-    return this.send(isPayload(request) ? request : chatPayload(request), opts);
-  }
-
-  private async send({ bytes: payload, stream }: ChatPayload, opts: ChatOptions): Promise<ChatResult> {
+  async chat({ bytes: payload, stream }: ChatPayload, opts: ChatOptions): Promise<ChatResult> {
     const o = this.options;
     const target = this.target_();
     const headers = {

@@ -101,6 +101,8 @@ interface Turn {
   stream: boolean;
   /** Size of the request body. */
   bytes: number;
+  /** The settings it was understood under: one snapshot for the whole request. */
+  cfg: ProxyConfig;
   requests: UpstreamRequests;
   /** count_tokens' estimate for this request, when the calibration wants a sample. */
   estimate: number | null;
@@ -163,7 +165,7 @@ function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: 
     maxTokensCap: cfg.maxTokens,
     sessionId,
   });
-  const upstream = ({ body: b, context }: Translation): Upstream => ({ payload: chatPayload(b), context });
+  const encode = ({ body: b, context }: Translation): Upstream => ({ payload: chatPayload(b), context });
   const translation = translate(model);
   rec.toolCount = translation.toolCount;
   const models = deps.limiter ? candidateModels(cfg, req.model, model) : [model];
@@ -172,7 +174,8 @@ function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: 
     models,
     stream: req.stream === true,
     bytes: body.bytes,
-    requests: new UpstreamRequests(model, upstream(translation), models.length > 1 ? (m) => upstream(translate(m)) : null),
+    cfg,
+    requests: new UpstreamRequests(model, encode(translation), models.length > 1 ? (m) => encode(translate(m)) : null),
     estimate: deps.calibration?.shouldSample(model) ? estimateInputTokens(req) : null,
   };
 }
@@ -181,8 +184,7 @@ function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: 
 export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: RequestRecord): Promise<void> {
   const turn = understand(ctx, deps, rec, await readJsonBody(ctx));
   if (turn === null) return;
-  const { model, bytes, estimate } = turn;
-  const cfg = deps.config();
+  const { model, bytes, estimate, cfg } = turn;
   let upstream = turn.requests.primary;
   const calibration = deps.calibration;
   // Keyed by the model the request resolved to (what count_tokens resolves too), not the dated id that answered.

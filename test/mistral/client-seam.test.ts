@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MistralClient, readText, type AttemptInfo } from '../../app/mistral/client.js';
+import { chatPayload, MistralClient, readText, type AttemptInfo } from '../../app/mistral/client.js';
 import { errorReply, startMockMistral, text, type MockMistral } from '../mock-mistral/index.js';
 
 // The seam the pacing limiter and fallback models build on: a typed result, a hook before every attempt, every
 // upstream answer observed. Real sockets against the strict mock.
 
-const body = { model: 'mistral-large-latest', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 16 };
+const body = chatPayload({ model: 'mistral-large-latest', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 16 });
 
 describe('MistralClient.chat seam', () => {
   let mock: MockMistral;
