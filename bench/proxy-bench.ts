@@ -17,7 +17,8 @@
 // BENCH_PRODUCT_CLI=path of another build's cli.js (to compare builds in the same way),
 // BENCH_PRODUCT_NODE_ARGS="--single-threaded-gc …" and BENCH_PRODUCT_ENV="MALLOC_ARENA_MAX=2 …" to try runtime
 // settings on the product alone (the memory measurements in the README were taken this way; CCPROXY_HEAP_FLAGS=off in
-// BENCH_PRODUCT_ENV runs it on V8's default heap sizing), BENCH_FLOOR_NODE_ARGS the same for the floor,
+// BENCH_PRODUCT_ENV runs it on V8's default heap sizing), BENCH_FLOOR_NODE_ARGS the same for the floor (default: the
+// product's own heap flags, LAUNCH_FLAGS; empty for V8's defaults), BENCH_FIRST_TOKEN_DELAY_MS (5) for the pause,
 // BENCH_PHASES=latency|throughput to run one phase (peak RSS is reached in the c=32 throughput phase), BENCH_ONLY=regexp
 // to run only the cases whose name matches (latency: `cc 50KB sse burst`; throughput: `small burst c=32`),
 // BENCH_SUSTAINED_SECONDS=70 to add a sustained c=32 phase per target (small body) and compare CPU per request in its
@@ -28,6 +29,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnthropicRequest } from '../app/translate/anthropic-types.js';
+import { LAUNCH_FLAGS } from '../app/core/heap-flags.js';
 import { ModelCatalog } from '../app/translate/models.js';
 import { anthropicToMistral } from '../app/translate/request.js';
 
@@ -41,7 +43,7 @@ const CONCURRENCY = 32;
 /** Optional sustained c=32 phase per target (small body), ms; 0 = off. */
 const SUSTAINED_MS = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 0) * 1000;
 const SUSTAINED_SLICE_MS = 10_000;
-const FIRST_TOKEN_DELAY_MS = 5;
+const FIRST_TOKEN_DELAY_MS = Number(process.env.BENCH_FIRST_TOKEN_DELAY_MS ?? 5);
 const FIXTURE = '2.1.331-bash-turn2-2.json';
 /** Which phases to run: `latency`, `throughput` (the c=32 one, where peak RSS is reached), or both (default). */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'latency,throughput').split(',').map((s) => s.trim()));
@@ -200,7 +202,11 @@ async function main(): Promise<void> {
   const portLine = (out: string) => (/^(\d+)\n/.exec(out) ? Number(/^(\d+)\n/.exec(out)![1]) : null);
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: dir };
   const upstream = await spawnProc('upstream', [files.upstream], baseEnv, portLine);
-  const floorArgs = [...(process.env.BENCH_FLOOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), files.floor, String(upstream.port)];
+  // Like for like: the floor runs on the heap flags the product launches itself with (app/core/heap-flags.ts), so
+  // its memory and GC cost are what a minimal proxy pays on the same runtime. BENCH_FLOOR_NODE_ARGS= (empty) runs it
+  // on V8's defaults instead.
+  const floorNodeArgs = (process.env.BENCH_FLOOR_NODE_ARGS ?? LAUNCH_FLAGS.join(' ')).split(/\s+/).filter(Boolean);
+  const floorArgs = [...floorNodeArgs, files.floor, String(upstream.port)];
   const floor = await spawnProc('floor', floorArgs, baseEnv, portLine);
   const productEnv: NodeJS.ProcessEnv = {
     ...baseEnv, MISTRAL_API_KEY: 'bench-key', MISTRAL_BASE_URL: `http://127.0.0.1:${upstream.port}/v1`, CCPROXY_PORT: '0',
@@ -241,6 +247,7 @@ async function main(): Promise<void> {
 
   console.log(`CCProxy benchmark — Node ${process.version}, ${ITERATIONS} interleaved iterations per case (c=1), c=${CONCURRENCY} for ${SLOT_MS / 1000}s × ${ROUNDS} rounds per target`);
   console.log(`bodies: small, ${ccLabel} (test/fixtures/claude-code/${FIXTURE}); upstream: burst | first-token (rest after ${FIRST_TOKEN_DELAY_MS} ms)`);
+  console.log(`floor runtime: node ${floorNodeArgs.length ? floorNodeArgs.join(' ') : '(V8 defaults)'}${process.env.BENCH_FLOOR_NODE_ARGS === undefined ? ' (the product\'s heap flags)' : ''}`);
   if (productArgs.length > 1 || process.env.BENCH_PRODUCT_ENV) console.log(`product runtime: node ${productArgs.join(' ')} ${process.env.BENCH_PRODUCT_ENV ?? ''}`);
 
   // Warm-up: a long-running proxy is measured in its steady state. A process answers its first few thousand requests
@@ -376,7 +383,7 @@ async function main(): Promise<void> {
       console.log(`${r.target.padEnd(8)} ${f(r.first.rps, 7, 0)} → ${f(r.last.rps, 7, 0)} req/s   ${f(r.first.cpuUsPerReq, 6, 0)} → ${f(r.last.cpuUsPerReq, 6, 0)} µs CPU/req`);
     }
   }
-  const json = { node: process.version, fixture: FIXTURE, iterations: ITERATIONS, concurrency: CONCURRENCY, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, productArgs, productEnv: process.env.BENCH_PRODUCT_ENV ?? '', startToHealthMs, latency, throughput, memory, sustained };
+  const json = { node: process.version, fixture: FIXTURE, iterations: ITERATIONS, concurrency: CONCURRENCY, firstTokenDelayMs: FIRST_TOKEN_DELAY_MS, floorNodeArgs, productArgs, productEnv: process.env.BENCH_PRODUCT_ENV ?? '', startToHealthMs, latency, throughput, memory, sustained };
   console.log('\nJSON');
   console.log(JSON.stringify(json));
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
