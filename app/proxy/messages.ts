@@ -234,12 +234,13 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
       } catch {
         throw new ApiError(502, 'api_error', 'Mistral API returned a response that is not valid JSON');
       }
-      const message = mistralToAnthropic(checkResponse(json), context);
+      const answer = checkResponse(json);
+      const message = mistralToAnthropic(answer, context);
       rec.stopReason = message.stop_reason;
       rec.inputTokens = message.usage.input_tokens;
       rec.outputTokens = message.usage.output_tokens;
       rec.cachedTokens = message.usage.cache_read_input_tokens;
-      rec.mistralModel = message.model;
+      if (answer.model) rec.mistralModel = answer.model;
       learn(message.usage.input_tokens + message.usage.cache_read_input_tokens);
       sendJson(ctx, message);
     }

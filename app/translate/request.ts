@@ -416,7 +416,9 @@ export function anthropicToMistral(req: AnthropicRequest, opts: TranslateOptions
     body.tools = tools;
     Object.assign(body, choice);
   }
-  const thinkingOn = req.thinking?.type === 'enabled' || req.thinking?.type === 'adaptive';
+  // Reference C.8: thinking enabled or adaptive, or an effort asked for (unless thinking is explicitly disabled).
+  const thinkingOn = req.thinking?.type === 'enabled' || req.thinking?.type === 'adaptive'
+    || (req.thinking?.type !== 'disabled' && typeof req.output_config?.effort === 'string');
   if (thinkingOn && opts.caps.reasoning) body.reasoning_effort = 'high';
   const format = req.output_config?.format ?? req.output_format;
   if (format?.type === 'json_schema' && format.schema && typeof format.schema === 'object') {

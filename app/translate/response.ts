@@ -61,7 +61,9 @@ export function mistralToAnthropic(resp: MistralResponse, ctx: ResponseContext):
     type: 'message',
     role: 'assistant',
     content: [...thinking, ...(text ? [{ type: 'text' as const, text }] : []), ...tools],
-    model: resp.model ?? ctx.model,
+    // The model the proxy asked Mistral for, as the streamed message_start names it (it is sent before Mistral names
+    // a dated id): the same answer reads the same streamed or not. The ledger keeps the id Mistral reports.
+    model: ctx.model,
     stop_reason: stop ? 'stop_sequence' : mapFinishReason(choice.finish_reason, tools.length > 0),
     stop_sequence: stop ? stop.sequence : null,
     usage: mapUsage(resp.usage),

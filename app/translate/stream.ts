@@ -113,8 +113,7 @@ export class StreamTranslator {
     }
     out += this.closeAll();
     const stopReason: StopReason = mapFinishReason(this.finishReason, this.toolUseCount > 0);
-    const usage = this.usage ?? { input_tokens: this.estimatedInputTokens, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-    out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage });
+    out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: this.usageOrEstimate() });
     out += sse('message_stop', { type: 'message_stop' });
     this.done = true;
     this.stopReason = stopReason;
@@ -134,6 +133,16 @@ export class StreamTranslator {
 
   get finalUsage(): AnthropicUsage | null {
     return this.usage;
+  }
+
+  /** Mistral's usage, or (when it sent none: `[DONE]` without a final chunk, a stop sequence cut) an estimate. */
+  private usageOrEstimate(): AnthropicUsage {
+    return this.usage ?? {
+      input_tokens: this.estimatedInputTokens,
+      output_tokens: Math.ceil(this.emittedChars / 4),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    };
   }
 
   private markContent(): void {
@@ -170,13 +179,7 @@ export class StreamTranslator {
       // Everything after the sequence is discarded: close the answer here, as Anthropic ends at the match.
       this.stopSequence = match;
       out += this.closeAll();
-      const usage = this.usage ?? {
-        input_tokens: this.estimatedInputTokens,
-        output_tokens: Math.ceil(this.emittedChars / 4),
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-      };
-      out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: match }, usage });
+      out += sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: match }, usage: this.usageOrEstimate() });
       out += sse('message_stop', { type: 'message_stop' });
       this.done = true;
       this.stopReason = 'stop_sequence';

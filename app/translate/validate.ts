@@ -46,16 +46,82 @@ function checkImage(block: Record<string, unknown>, path: string): void {
     return;
   }
   if (src.type === 'url') {
-    let ok = false;
-    try {
-      ok = typeof src.url === 'string' && ['http:', 'https:'].includes(new URL(src.url).protocol);
-    } catch {
-      // not a URL
-    }
-    if (!ok) fail(`${path}.source.url`, 'Input should be an http(s) URL');
+    if (!HTTP_URL(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
     return;
   }
   fail(`${path}.source.type`, `Input should be 'base64' or 'url' (got ${JSON.stringify(src.type) ?? 'nothing'})`);
+}
+
+const HTTP_URL = (url: unknown): boolean => {
+  try {
+    return typeof url === 'string' && ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    return false; // not a URL
+  }
+};
+
+/**
+ * A content block wherever one may stand (a message, a tool_result, a document's content), checked for what the
+ * translation reads from it: a malformed block is the client's 400 here, never a TypeError (500) in the translator
+ * or a garbage field Mistral refuses. Block types the proxy does not translate are accepted as they are.
+ */
+function checkBlock(b: unknown, path: string): Record<string, unknown> {
+  if (!isJsonObject(b) || typeof b.type !== 'string') fail(`${path}.type`, 'Field required');
+  switch (b.type) {
+    case 'text':
+      if (typeof b.text !== 'string') fail(`${path}.text`, 'Field required (a string)');
+      break;
+    case 'image':
+      checkImage(b, path);
+      break;
+    case 'document':
+      checkDocument(b, path);
+      break;
+    case 'search_result':
+      if (!Array.isArray(b.content)) fail(`${path}.content`, 'Field required (an array of text blocks)');
+      b.content.forEach((c: unknown, k: number) => {
+        if (!isJsonObject(c) || c.type !== 'text' || typeof c.text !== 'string') fail(`${path}.content.${k}`, "Input should be a text block ({type: 'text', text})");
+      });
+      for (const key of ['title', 'source'] as const) {
+        if (b[key] !== undefined && b[key] !== null && typeof b[key] !== 'string') fail(`${path}.${key}`, 'Input should be a string');
+      }
+      break;
+    case 'thinking':
+      if (typeof b.thinking !== 'string') fail(`${path}.thinking`, 'Field required (a string)');
+      break;
+  }
+  return b;
+}
+
+/** A document block's source: a PDF (base64 or URL), plain text, or content blocks (text and images). */
+function checkDocument(block: Record<string, unknown>, path: string): void {
+  const src = block.source;
+  if (!isJsonObject(src)) fail(`${path}.source`, 'Field required');
+  if (block.title !== undefined && block.title !== null && typeof block.title !== 'string') fail(`${path}.title`, 'Input should be a string');
+  switch (src.type) {
+    case 'base64':
+      if (src.media_type !== 'application/pdf') fail(`${path}.source.media_type`, `Input should be 'application/pdf' (got ${JSON.stringify(src.media_type) ?? 'nothing'})`);
+      if (typeof src.data !== 'string' || src.data.length === 0) fail(`${path}.source.data`, 'Field required (the base64-encoded PDF)');
+      if (src.data.length % 4 !== 0 || !BASE64.test(src.data)) fail(`${path}.source.data`, 'is not valid base64 (standard alphabet, padded, no line breaks or data: prefix)');
+      return;
+    case 'text':
+      if (typeof src.data !== 'string') fail(`${path}.source.data`, 'Field required (a string)');
+      return;
+    case 'url':
+      if (!HTTP_URL(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
+      return;
+    case 'content':
+      if (typeof src.content === 'string') return;
+      if (!Array.isArray(src.content)) fail(`${path}.source.content`, 'Input should be a string or an array of text and image blocks');
+      src.content.forEach((c: unknown, k: number) => {
+        const inner = checkBlock(c, `${path}.source.content.${k}`);
+        if (inner.type !== 'text' && inner.type !== 'image') fail(`${path}.source.content.${k}.type`, "Input should be 'text' or 'image'");
+      });
+      return;
+    case 'file':
+      fail(`${path}.source.type`, 'file sources are not supported by the Mistral proxy (send the document as base64, text or a URL)');
+  }
+  fail(`${path}.source.type`, `Input should be 'base64', 'text', 'url' or 'content' (got ${JSON.stringify(src.type) ?? 'nothing'})`);
 }
 
 // Keys that mean something to JavaScript objects rather than to JSON Schema: never copied into the request sent
@@ -93,6 +159,11 @@ function checkTool(t: unknown, i: number): void {
   if (t.input_schema === undefined) return;
   if (!isJsonObject(t.input_schema)) fail(`tools.${i}.input_schema`, 'Input should be a JSON Schema object');
   if (t.input_schema.type !== undefined && t.input_schema.type !== 'object') fail(`tools.${i}.input_schema.type`, "Input should be 'object'");
+  const { properties, required } = t.input_schema;
+  if (properties !== undefined && properties !== null && !isJsonObject(properties)) fail(`tools.${i}.input_schema.properties`, 'Input should be an object');
+  if (required !== undefined && required !== null && (!Array.isArray(required) || required.some((r) => typeof r !== 'string'))) {
+    fail(`tools.${i}.input_schema.required`, 'Input should be an array of strings');
+  }
   if (hasProtoKeys(t.input_schema)) t.input_schema = withoutProtoKeys(t.input_schema);
 }
 
@@ -113,26 +184,27 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
     if (typeof msg.content === 'string') return;
     if (!Array.isArray(msg.content)) fail(`messages.${i}.content`, 'Input should be a string or an array of content blocks');
     msg.content.forEach((b: unknown, j: number) => {
-      if (!b || typeof b !== 'object' || typeof (b as { type?: unknown }).type !== 'string') {
-        fail(`messages.${i}.content.${j}.type`, 'Field required');
-      }
-      const block = b as Record<string, unknown>;
+      const path = `messages.${i}.content.${j}`;
+      const block = checkBlock(b, path);
       if (block.type === 'tool_use' && (typeof block.id !== 'string' || typeof block.name !== 'string')) {
-        fail(`messages.${i}.content.${j}`, 'tool_use blocks need string id and name');
+        fail(path, 'tool_use blocks need string id and name');
       }
-      if (block.type === 'tool_result' && typeof block.tool_use_id !== 'string') {
-        fail(`messages.${i}.content.${j}.tool_use_id`, 'Field required');
-      }
-      if (block.type === 'image') checkImage(block, `messages.${i}.content.${j}`);
-      if (block.type === 'tool_result' && Array.isArray(block.content)) {
-        block.content.forEach((c: unknown, k: number) => {
-          if (isJsonObject(c) && c.type === 'image') checkImage(c, `messages.${i}.content.${j}.content.${k}`);
-        });
+      if (block.type === 'tool_result') {
+        if (typeof block.tool_use_id !== 'string') fail(`${path}.tool_use_id`, 'Field required');
+        const content = block.content;
+        if (content !== undefined && content !== null && typeof content !== 'string') {
+          if (!Array.isArray(content)) fail(`${path}.content`, 'Input should be a string or an array of content blocks');
+          content.forEach((c: unknown, k: number) => checkBlock(c, `${path}.content.${k}`));
+        }
       }
     });
   });
-  if (req.system !== undefined && typeof req.system !== 'string' && !Array.isArray(req.system)) {
-    fail('system', 'Input should be a string or an array of text blocks');
+  if (req.system !== undefined && req.system !== null && typeof req.system !== 'string') {
+    if (!Array.isArray(req.system)) fail('system', 'Input should be a string or an array of text blocks');
+    req.system.forEach((b: unknown, k: number) => {
+      if (!isJsonObject(b) || b.type !== 'text') fail(`system.${k}`, "Input should be a text block ({type: 'text', text})");
+      if (typeof b.text !== 'string') fail(`system.${k}.text`, 'Field required (a string)');
+    });
   }
   if (req.tools !== undefined && req.tools !== null) {
     if (!Array.isArray(req.tools)) fail('tools', 'Input should be an array');

@@ -152,3 +152,65 @@ describe('images', () => {
     expect(chats(stack).length).toBe(before + 1);
   });
 });
+
+describe('malformed blocks inside blocks', () => {
+  const toolTurn = (result: unknown) => [
+    { role: 'user', content: 'run it' },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'run', input: {} }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: result }] },
+  ];
+  const doc = (source: unknown, extra: object = {}) => [{ role: 'user', content: [{ type: 'document', source, ...extra }, { type: 'text', text: 'summarise' }] }];
+  const tools = [{ name: 'run', input_schema: { type: 'object', properties: {} } }];
+  // Each used to be a TypeError in the translator (500 "internal proxy error") or a garbage field sent to Mistral.
+  const cases: Array<[string, object, RegExp]> = [
+    ['a null block in a tool_result', { messages: toolTurn([null]), tools }, /^messages\.2\.content\.0\.content\.0\.type: /],
+    ['a tool_result whose content is a number', { messages: toolTurn(5), tools }, /^messages\.2\.content\.0\.content: /],
+    ['a text block without text in a tool_result', { messages: toolTurn([{ type: 'text' }]), tools }, /^messages\.2\.content\.0\.content\.0\.text: /],
+    ['a document of content: null', { messages: doc({ type: 'content', content: null }) }, /^messages\.0\.content\.0\.source\.content: /],
+    ['a document of content: [null]', { messages: doc({ type: 'content', content: [null] }) }, /^messages\.0\.content\.0\.source\.content\.0\.type: /],
+    ['a document of content holding a document', { messages: doc({ type: 'content', content: [{ type: 'document', source: { type: 'text', data: 'x' } }] }) }, /^messages\.0\.content\.0\.source\.content\.0\.type: /],
+    ['a document of content: null inside a tool_result', { messages: toolTurn([{ type: 'document', source: { type: 'content', content: null } }]), tools }, /^messages\.2\.content\.0\.content\.0\.source\.content: /],
+    ['a base64 PDF without data', { messages: doc({ type: 'base64', media_type: 'application/pdf' }) }, /^messages\.0\.content\.0\.source\.data: /],
+    ['a base64 document that is not a PDF', { messages: doc({ type: 'base64', media_type: 'text/html', data: 'PGI+' }) }, /^messages\.0\.content\.0\.source\.media_type: /],
+    ['a text document without data', { messages: doc({ type: 'text', media_type: 'text/plain' }) }, /^messages\.0\.content\.0\.source\.data: /],
+    ['a URL document whose url is a number', { messages: doc({ type: 'url', url: 5 }) }, /^messages\.0\.content\.0\.source\.url: /],
+    ['a document without a source', { messages: [{ role: 'user', content: [{ type: 'document' }] }] }, /^messages\.0\.content\.0\.source: /],
+    ['a search_result whose content is [null]', { messages: [{ role: 'user', content: [{ type: 'search_result', title: 't', source: 's', content: [null] }] }] }, /^messages\.0\.content\.0\.content\.0: /],
+    ['a system prompt of bare strings', { messages: [user('hi')], system: ['You are a pirate.'] }, /^system\.0: /],
+    ['a system text block without text', { messages: [user('hi')], system: [{ type: 'text' }] }, /^system\.0\.text: /],
+    ['a tool schema whose properties is a string', { messages: [user('hi')], tools: [{ name: 'run', input_schema: { type: 'object', properties: 'x' } }] }, /^tools\.0\.input_schema\.properties: /],
+    ['a tool schema whose required is not a list of names', { messages: [user('hi')], tools: [{ name: 'run', input_schema: { type: 'object', required: [1] } }] }, /^tools\.0\.input_schema\.required: /],
+  ];
+  for (const [name, body, message] of cases) {
+    it(`${name} → 400 invalid_request_error naming the field, streamed or not, and nothing reaches Mistral`, async () => {
+      const before = chats(stack).length;
+      for (const stream of [false, true]) {
+        await expectError(await post('/v1/messages?beta=true', JSON.stringify({ model: MODEL, max_tokens: 16, stream, ...body })), 400, 'invalid_request_error', message);
+      }
+      await expectError(await post('/v1/messages/count_tokens?beta=true', JSON.stringify({ model: MODEL, ...body })), 400, 'invalid_request_error', message);
+      expect(chats(stack).length).toBe(before);
+    });
+  }
+
+  it('well-formed documents, search results and nested tool_result blocks still go through', async () => {
+    const before = chats(stack).length;
+    stack.mock.enqueue(text('read'));
+    const res = await post('/v1/messages', JSON.stringify({
+      model: MODEL, max_tokens: 16, tools, system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [
+        { role: 'user', content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'a.pdf' },
+          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'plain' } },
+          { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
+          { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'inner' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_1PX } }] } },
+          { type: 'search_result', title: 't', source: 'https://example.com', content: [{ type: 'text', text: 'found' }] },
+          { type: 'text', text: 'run it' },
+        ] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'run', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'ok' }, { type: 'document', source: { type: 'text', data: 'log' } }] }] },
+      ],
+    }));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(chats(stack).length).toBe(before + 1);
+  });
+});

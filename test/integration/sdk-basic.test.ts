@@ -37,6 +37,19 @@ describe('messages.create (non-streaming)', () => {
     expect(body.max_tokens).toBe(256);
   });
 
+  it('names the same model streamed or not when Mistral answers with a dated id; the record keeps the dated id', async () => {
+    const dated = () => completion({ content: 'dated' }, { model: 'mistral-large-2512' });
+    stack.mock.enqueue(dated());
+    const plain = await client.messages.create(base);
+    expect(plain.model).toBe('mistral-large-latest');
+    expect(stack.records.at(-1)?.mistralModel).toBe('mistral-large-2512');
+    stack.mock.enqueue(dated());
+    const streamed = await client.messages.stream(base).finalMessage();
+    expect(streamed.model).toBe(plain.model);
+    expect(streamed.content).toEqual(plain.content);
+    expect(stack.records.at(-1)?.mistralModel).toBe('mistral-large-2512');
+  });
+
   it('passes Mistral model ids through unchanged', async () => {
     stack.mock.enqueue(text('small'));
     const msg = await client.messages.create({ ...base, model: 'mistral-small-latest' });

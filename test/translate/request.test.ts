@@ -129,6 +129,16 @@ describe('anthropicToMistral', () => {
     expect(l.messages[1].content).toBe('a');
   });
 
+  it('an effort alone asks a reasoning model to think too (reference C.8), unless thinking is disabled', () => {
+    const messages = [{ role: 'user' as const, content: 'q' }];
+    const on = (extra: object, model = 'mistral-medium-latest') => anthropicToMistral(base({ messages, ...extra }), opts(model)).body;
+    expect(on({ output_config: { effort: 'low' } }).reasoning_effort).toBe('high');
+    expect(on({ output_config: { effort: 'max' } }).reasoning_effort).toBe('high');
+    expect(on({ output_config: { effort: 'high' }, thinking: { type: 'disabled' } })).not.toHaveProperty('reasoning_effort');
+    expect(on({ output_config: {} })).not.toHaveProperty('reasoning_effort');
+    expect(on({ output_config: { effort: 'high' } }, 'mistral-large-latest')).not.toHaveProperty('reasoning_effort');
+  });
+
   it('passes stop sequences and structured output', () => {
     const { body } = anthropicToMistral(
       base({ stop_sequences: ['END', ''], output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: {} } } }, messages: [{ role: 'user', content: 'x' }] }),

@@ -24,6 +24,14 @@ function run(chunks: MistralChunk[], prefix: string | null = null, stopSequences
 }
 
 describe('StreamTranslator', () => {
+  it('a stream that ends without usage ([DONE] and no final chunk) reports an estimate, not 0 output tokens', () => {
+    const { ev } = run([chunk({ role: 'assistant', content: 'Hello, ' }), chunk({ content: 'this answer has no usage chunk.' })]);
+    const delta = ev.find((e) => e.event === 'message_delta')!.data;
+    expect(delta.delta.stop_reason).toBe('end_turn');
+    expect(delta.usage.output_tokens).toBe(Math.ceil('Hello, this answer has no usage chunk.'.length / 4));
+    expect(delta.usage.input_tokens).toBe(10);
+  });
+
   it('emits thinking, text and fragmented parallel tool calls with contiguous indices', () => {
     const { ev } = run([
       chunk({ role: 'assistant', content: '' }),
