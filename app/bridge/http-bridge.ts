@@ -149,7 +149,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
       ctx.redirect(`${UI_PREFIX}/`);
       return;
     }
-    if (!authorized(ctx)) throw new ApiError(401, 'authentication_error', 'open the UI with the token printed at start (…/ui/?token=…)');
+    if (!authorized(ctx)) throw new ApiError(401, 'authentication_error', 'open the UI with the token printed at start (…/ui/?token=…)', { connection: 'close' });
     ctx.set('x-content-type-options', 'nosniff');
     ctx.set('x-frame-options', 'DENY');
     if (ctx.method === 'POST' && rest.startsWith('/api/')) {

@@ -5,7 +5,7 @@ import { createBridge, type Bridge } from '../bridge/http-bridge.js';
 import { checkBindPolicy, ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
-import type { LogEntry, TimeRange } from '../contract/usage.js';
+import type { LogEntry, RangePreset, TimeRange } from '../contract/usage.js';
 import { createFileLog, type FileLog } from '../log.js';
 import type { ClientOptions } from '../mistral/client.js';
 import type { RequestRecord } from '../proxy/records.js';
@@ -34,6 +34,9 @@ export interface CoreOptions {
 }
 
 const PRUNE_EVERY_MS = 6 * 60 * 60_000;
+/** The longest custom usage range: ten years, a row per day. */
+const MAX_RANGE_DAYS = 3660;
+const MAX_RANGE_MS = MAX_RANGE_DAYS * 86_400_000;
 
 export class CoreService {
   readonly bus = new EventBus();
@@ -323,9 +326,25 @@ export class CoreService {
     this.pruneTimer ??= setInterval(prune, PRUNE_EVERY_MS).unref();
   }
 
-  private range(req: { preset?: 'today' | '7d' | '30d'; range?: TimeRange } | undefined): TimeRange {
-    if (req?.range && Number.isFinite(req.range.from) && Number.isFinite(req.range.to) && req.range.from <= req.range.to) return req.range;
-    return rangeFor(req?.preset ?? '7d', Date.now());
+  /**
+   * The time range a usage request asks for. A custom range is bounded: the report has a row per day in it, so a
+   * range of millennia would build millions of rows and stall (or exhaust) the process that also serves the proxy.
+   */
+  private range(req: { preset?: unknown; range?: unknown } | undefined): TimeRange {
+    const bad = (message: string): never => {
+      throw new ApiError(400, 'invalid_request_error', message);
+    };
+    if (req?.range !== undefined && req.range !== null) {
+      const { from, to } = req.range as Partial<TimeRange>;
+      if (typeof from !== 'number' || typeof to !== 'number' || !Number.isFinite(from) || !Number.isFinite(to)) bad('range: from and to must be times in ms');
+      if (from! > to!) bad('range: from must not be after to');
+      if (Number.isNaN(new Date(from!).getTime()) || Number.isNaN(new Date(to!).getTime())) bad('range: from and to must be valid dates');
+      if (to! - from! > MAX_RANGE_MS) bad(`range: at most ${MAX_RANGE_DAYS} days`);
+      return { from: from!, to: to! };
+    }
+    const preset = req?.preset ?? '7d';
+    if (preset !== 'today' && preset !== '7d' && preset !== '30d') bad("preset: Input should be 'today', '7d' or '30d'");
+    return rangeFor(preset as RangePreset, Date.now());
   }
 
   private createHandlers(): Handlers {
@@ -350,7 +369,9 @@ export class CoreService {
       'proxy.stop': async () => this.stop(),
       'models.list': async () => this.models(),
       'logs.recent': async (req) => {
-        const limit = Math.min(Math.max(req?.limit ?? 200, 1), 1000);
+        const asked = req?.limit ?? 200;
+        if (typeof asked !== 'number' || !Number.isFinite(asked)) throw new ApiError(400, 'invalid_request_error', 'limit: Input should be a number');
+        const limit = Math.min(Math.max(Math.floor(asked), 1), 1000);
         const live = this.bus.recent(limit);
         // Newest first either way (the ring keeps newest last; the ledger answers newest first).
         return live.length >= limit ? live.reverse() : this.ledger.recent(limit);

@@ -39,12 +39,25 @@ export function interfaceHosts({ external = false, v6 = true } = {}): string[] {
 /** The Host names a wildcard bind (0.0.0.0, ::) is reached by: every interface address of this machine. */
 export const wildcardHostNames = (host: string): string[] => interfaceHosts({ v6: host.includes(':') });
 
+/** The name part of a Host header ("name[:port]", "[v6][:port]" or a bare v6 address); '' when it is not of that form. */
 function hostName(host: string): string {
   const h = host.trim().toLowerCase();
-  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
-  const colon = h.lastIndexOf(':');
-  return colon > -1 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
+  const portOk = (rest: string) => rest === '' || /^:\d{1,5}$/.test(rest);
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end > 0 && portOk(h.slice(end + 1)) ? h.slice(0, end + 1) : '';
+  }
+  const colon = h.indexOf(':');
+  if (colon === -1 || h.indexOf(':', colon + 1) !== -1) return h; // no port, or a bare IPv6 address
+  return portOk(h.slice(colon)) ? h.slice(0, colon) : '';
 }
+
+/**
+ * A refusal closes its connection: a refused client (a rebinding page, a LAN host without the token) must not keep a
+ * keep-alive socket, and with it one of the server's capped connection slots, for the keep-alive timeout.
+ */
+const refuse = (status: number, type: ConstructorParameters<typeof ApiError>[1], message: string) =>
+  new ApiError(status, type, message, { connection: 'close' });
 
 export function isLocalHostHeader(host: string | undefined, extra: string[]): boolean {
   if (!host) return false;
@@ -91,21 +104,21 @@ export function guard(opts: GuardOptions) {
   return async (ctx: Context, next: Next) => {
     const extra = opts.allowedHosts();
     if (!isLocalHostHeader(ctx.get('host'), extra)) {
-      throw new ApiError(403, 'permission_error', 'Host header is not a local name; requests must address localhost or 127.0.0.1');
+      throw refuse(403, 'permission_error', 'Host header is not a local name; requests must address localhost or 127.0.0.1');
     }
     const origin = ctx.get('origin');
     if ((origin && !isLocalOrigin(origin, extra)) || ctx.get('sec-fetch-site') === 'cross-site') {
-      throw new ApiError(403, 'permission_error', 'cross-site browser requests are not allowed');
+      throw refuse(403, 'permission_error', 'cross-site browser requests are not allowed');
     }
     if (opts.checkMethod?.(ctx) === 'answered') return;
     if (ctx.method === 'POST' && !isJsonBody(ctx)) {
-      throw new ApiError(415, 'invalid_request_error', 'Content-Type must be application/json');
+      throw refuse(415, 'invalid_request_error', 'Content-Type must be application/json');
     }
     const token = opts.authToken();
     if (token && !opts.isOpenPath?.(ctx.path)) {
       const presented = presentedToken(ctx);
       if (!sameSecret(presented, token)) {
-        throw new ApiError(401, 'authentication_error', 'missing or wrong local proxy token (CCPROXY_AUTH_TOKEN): send it as x-api-key or Authorization: Bearer');
+        throw refuse(401, 'authentication_error', 'missing or wrong local proxy token (CCPROXY_AUTH_TOKEN): send it as x-api-key or Authorization: Bearer');
       }
     }
     await next();

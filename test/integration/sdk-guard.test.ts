@@ -39,7 +39,9 @@ describe('guard without a local token', () => {
 
   it('Host: evil.example.com → 403 permission_error, nothing sent upstream', async () => {
     const before = stack.mock.requests.length;
-    for (const host of ['evil.example.com', `evil.example.com:${new URL(stack.url).port}`, 'localhost.evil.example.com']) {
+    const port = new URL(stack.url).port;
+    // The last ones are a loopback name with something after it that is not a port.
+    for (const host of ['evil.example.com', `evil.example.com:${port}`, 'localhost.evil.example.com', '[::1]evil.example.com', 'localhost:evil.example.com', `[::1]:${port}x`, 'localhost:']) {
       const res = await post({ host, 'content-type': 'application/json' });
       expect(res.status).toBe(403);
       expect(res.json).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
@@ -47,6 +49,30 @@ describe('guard without a local token', () => {
     const health = await raw(stack.url, { path: '/health', headers: { host: 'evil.example.com' } });
     expect(health.status).toBe(403);
     expect(stack.mock.requests.length).toBe(before);
+  });
+
+  it('a refusal closes its connection, so refused clients cannot hold the server\'s connection slots', async () => {
+    const { connect } = await import('node:net');
+    const u = new URL(stack.url);
+    const cases = [
+      `GET /health HTTP/1.1\r\nHost: rebind.evil.example\r\n\r\n`,
+      `GET /health HTTP/1.1\r\nHost: localhost\r\nOrigin: https://evil.example\r\n\r\n`,
+      `POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi`,
+    ];
+    for (const raw of cases) {
+      const got = await new Promise<{ text: string; closed: boolean }>((resolve, reject) => {
+        const socket = connect(Number(u.port), u.hostname);
+        let text = '';
+        const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }); }, 2_000);
+        socket.on('data', (c) => { text += c.toString('latin1'); });
+        socket.on('end', () => { clearTimeout(timer); resolve({ text, closed: true }); });
+        socket.on('error', reject);
+        socket.write(raw);
+      });
+      expect(got.text, raw).toMatch(/^HTTP\/1\.1 (403|415) /);
+      expect(got.text.toLowerCase(), raw).toContain('connection: close');
+      expect(got.closed, raw).toBe(true);
+    }
   });
 
   it('loopback names and CCPROXY_ALLOWED_HOSTS are accepted', async () => {
