@@ -34,8 +34,8 @@ export interface CoreOptions {
 }
 
 const PRUNE_EVERY_MS = 6 * 60 * 60_000;
-/** The longest custom usage range: ten years, a row per day. */
-const MAX_RANGE_DAYS = 3660;
+/** The longest custom usage range, a row per day: a century ("all time" is from 1970). */
+const MAX_RANGE_DAYS = 36_525;
 const MAX_RANGE_MS = MAX_RANGE_DAYS * 86_400_000;
 
 export class CoreService {
