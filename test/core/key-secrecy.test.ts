@@ -102,6 +102,34 @@ describe('the API key never leaks', () => {
     expect(foreign.status).toBe(403);
     keep('guard 403', await foreign.text());
 
+    // The key spelled with JSON escapes, which JSON.parse turns back into the key: in an error body, a non-stream
+    // answer and a stream event (every other character escaped, hex in both cases).
+    const esc = [...KEY].map((c, i) => (i % 2 ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)).map((c, i) => (i % 4 === 0 ? c.toUpperCase().replace('\\U', '\\u') : c)).join('');
+    expect(JSON.parse(`"${esc}"`)).toBe(KEY);
+    const rawReply = (status: number, body: string) => ({ kind: 'raw' as const, handle: ({ res }: { res: import('node:http').ServerResponse }) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    } });
+    mock.enqueue(rawReply(401, `{"message":"Invalid key ${esc}","type":"invalid_api_key"}`));
+    const escError = await stack.messages(msg());
+    expect(escError.status).toBe(401);
+    keep('upstream 401 with an escaped key', await escError.text());
+    mock.enqueue(rawReply(200, `{"id":"e","object":"chat.completion","created":1,"model":"mistral-large-latest","choices":[{"index":0,"message":{"role":"assistant","content":"your key: ${esc}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`));
+    const escAnswer = await stack.messages(msg());
+    expect(escAnswer.status).toBe(200);
+    keep('non-stream answer with an escaped key', await escAnswer.text());
+    mock.enqueue({ kind: 'sse', chunks: [
+      `{"id":"e","object":"chat.completion.chunk","created":1,"model":"mistral-large-latest","choices":[{"index":0,"delta":{"role":"assistant","content":"key: ${esc}"},"finish_reason":null}]}`,
+      { id: 'e', object: 'chat.completion.chunk', created: 1, model: 'mistral-large-latest', choices: [{ index: 0, delta: { content: '.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
+      '[DONE]',
+    ] });
+    const escStream = await stack.messages(msg({ stream: true }));
+    expect(escStream.status).toBe(200);
+    keep('stream event with an escaped key', await escStream.text());
+    mock.enqueue({ kind: 'sse', chunks: [chunk, `{"object":"error","message":"bad key ${esc}","type":"invalid_api_key"}`] });
+    const escStreamError = await stack.messages(msg({ stream: true }));
+    keep('stream error with an escaped key', await escStreamError.text());
+
     // Network failure upstream after the request was sent (the mock destroys the socket; never re-sent, mapped).
     mock.enqueue({ kind: 'destroy' });
     const net = await stack.messages(msg());

@@ -21,6 +21,26 @@ describe('upstream boundary helpers', () => {
     expect(redactorFor('abc')('abc')).toBe('abc');
   });
 
+  it('the redactor masks the key in raw JSON text however JSON escapes spell it (JSON.parse would restore it)', () => {
+    const key = 'sk-ab/cdEF12345678';
+    const r = redactorFor(key);
+    const escape = (c: string, upper: boolean) => {
+      const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
+      return `\\u${upper ? hex.toUpperCase() : hex}`;
+    };
+    const spellings = [
+      [...key].map((c) => escape(c, false)).join(''),
+      [...key].map((c, i) => (i % 3 ? c : escape(c, true))).join(''),
+      key.replace('/', '\\/'),
+    ];
+    for (const spelled of spellings) {
+      const json = `{"message":"a ${spelled} b","n":"\\n"}`;
+      expect(JSON.parse(json).message).toBe(`a ${key} b`);
+      expect(JSON.parse(r(json))).toEqual({ message: 'a [redacted] b', n: '\n' });
+    }
+    expect(r('{"m":"\\u0041 nothing to hide"}')).toBe('{"m":"\\u0041 nothing to hide"}');
+  });
+
   it('usage is clamped to whole numbers in range; cached never exceeds the prompt', () => {
     expect(cleanUsage({ prompt_tokens: 1e308, completion_tokens: -1, total_tokens: Number.NaN, prompt_tokens_details: { cached_tokens: 1e308 } })).toMatchObject({
       prompt_tokens: MAX_TOKENS_PER_FIELD, completion_tokens: undefined, total_tokens: undefined, prompt_tokens_details: { cached_tokens: MAX_TOKENS_PER_FIELD },
