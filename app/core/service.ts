@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type Koa from 'koa';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
-import { checkBindPolicy, ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
+import { checkBindPolicy, ConfigError, configFromEnv, isLoopbackHost, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
 import type { LogEntry, RangePreset, TimeRange } from '../contract/usage.js';
@@ -11,6 +11,7 @@ import type { ClientOptions } from '../mistral/client.js';
 import type { RequestRecord } from '../proxy/records.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { SettingsStore } from '../settings/store.js';
+import { SettingsValidationError } from '../settings/validate.js';
 import { ApiError } from '../translate/errors.js';
 import { SEED_MODELS } from '../translate/models.js';
 import { BudgetTracker, listPrices, rangeFor, toLogEntry, UsageLedger } from '../usage/index.js';
@@ -353,6 +354,11 @@ export class CoreService {
       'settings.get': async () => settings.view(),
       'settings.update': async (patch) => {
         try {
+          // A host other machines can reach needs CCPROXY_AUTH_TOKEN. Saved anyway, it would only be refused here,
+          // and the next headless start would exit on it before serving the UI that could undo it.
+          if (typeof patch?.host === 'string' && !isLoopbackHost(patch.host) && !this.config.authToken) {
+            throw new SettingsValidationError([{ field: 'host', message: `${patch.host} is reachable from other machines: set CCPROXY_AUTH_TOKEN (clients then send it as their API key), or keep 127.0.0.1` }]);
+          }
           return settings.update(patch ?? {});
         } catch (err) {
           throw new ApiError(400, 'invalid_request_error', (err as Error).message);
