@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -100,7 +100,22 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     headersTimeout,
     keepAliveTimeout: 65_000,
     connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(headersTimeout / 4))),
+    // Node answers an HTTP/1.1 request without Host with its own bare 400; the guard refuses it in the Anthropic shape.
+    requireHostHeader: false,
   }, app.koa.callback());
+
+  // Requests Node answers itself otherwise, with an empty body or none: an `Expect` other than 100-continue (bare
+  // 417) and CONNECT (connection closed without a word).
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(errorBody('invalid_request_error', `Expect: ${String(req.headers.expect).slice(0, 100)} is not supported (only 100-continue)`));
+    res.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => undefined);
+    socket.end(rawErrorResponse(405, 'Method Not Allowed', 'invalid_request_error', 'CONNECT is not supported: this is not a forward proxy'));
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') markTimedOut(socket);

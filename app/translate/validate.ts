@@ -177,6 +177,8 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
     }
   }
   if (!Array.isArray(req.messages)) fail('messages', 'Field required (an array)');
+  // count_tokens too: what /v1/messages refuses has no count either.
+  if (req.messages.length === 0) fail('messages', 'at least one message is required');
   req.messages.forEach((m: unknown, i: number) => {
     if (!m || typeof m !== 'object') fail(`messages.${i}`, 'expected an object');
     const msg = m as Record<string, unknown>;

@@ -98,6 +98,25 @@ describe('inbound limits', () => {
     expect(res.json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 
+  it('requests Node would answer itself (no Host, an unknown Expect, CONNECT) get the Anthropic shape and a close', async () => {
+    const port = new URL(stack.url).port;
+    const cases: Array<[string, number, string]> = [
+      ['GET /health HTTP/1.1\r\n\r\n', 403, 'permission_error'],
+      [`POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: bogus\r\n\r\n`, 417, 'invalid_request_error'],
+      [`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n`, 405, 'invalid_request_error'],
+    ];
+    for (const [request, status, type] of cases) {
+      const c = await open(stack.url);
+      c.socket.write(request);
+      await within(c.closed, 10_000, `closing after ${request.split(' ')[0]}`);
+      const res = parse(c.received());
+      expect(res.status, request).toBe(status);
+      expect(res.headers, request).toContain('connection: close');
+      expect(res.json, request).toMatchObject({ type: 'error', error: { type } });
+    }
+    expect((await fetch(`${stack.url}/health`)).status).toBe(200);
+  });
+
   it('a response stream may outlast every inbound limit (body idle, request, headers)', async () => {
     stack.mock.streamOptions.splitText = 4;
     stack.mock.streamOptions.chunkDelayMs = 150;

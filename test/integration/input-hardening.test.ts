@@ -179,6 +179,7 @@ describe('malformed blocks inside blocks', () => {
     ['a system prompt of bare strings', { messages: [user('hi')], system: ['You are a pirate.'] }, /^system\.0: /],
     ['a system text block without text', { messages: [user('hi')], system: [{ type: 'text' }] }, /^system\.0\.text: /],
     ['a tool schema whose properties is a string', { messages: [user('hi')], tools: [{ name: 'run', input_schema: { type: 'object', properties: 'x' } }] }, /^tools\.0\.input_schema\.properties: /],
+    ['no messages at all', { messages: [] }, /^messages: at least one message/],
     ['a tool schema whose required is not a list of names', { messages: [user('hi')], tools: [{ name: 'run', input_schema: { type: 'object', required: [1] } }] }, /^tools\.0\.input_schema\.required: /],
   ];
   for (const [name, body, message] of cases) {
