@@ -107,7 +107,7 @@ export function guard(opts: GuardOptions) {
       throw refuse(403, 'permission_error', 'Host header is not a local name; requests must address localhost or 127.0.0.1');
     }
     const origin = ctx.get('origin');
-    if ((origin && !isLocalOrigin(origin, extra)) || ctx.get('sec-fetch-site') === 'cross-site') {
+    if ((origin && !isLocalOrigin(origin, extra)) || ctx.get('sec-fetch-site').toLowerCase() === 'cross-site') {
       throw refuse(403, 'permission_error', 'cross-site browser requests are not allowed');
     }
     if (opts.checkMethod?.(ctx) === 'answered') return;
