@@ -2,17 +2,17 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type Koa from 'koa';
 import { createBridge, type Bridge } from '../bridge/http-bridge.js';
-import { checkBindPolicy, ConfigError, configFromEnv, isLoopbackHost, type ProxyConfig } from '../config.js';
+import { checkBindPolicy, ConfigError, configFromEnv, type ProxyConfig } from '../config.js';
 import type { Handlers, ModelOption, ProxyStatus } from '../contract/api.js';
 import type { Settings, SettingsView } from '../contract/settings.js';
-import type { LogEntry, RangePreset, TimeRange } from '../contract/usage.js';
+import type { LogEntry, TimeRange } from '../contract/usage.js';
 import { createFileLog, type FileLog } from '../log.js';
 import type { ClientOptions } from '../mistral/client.js';
 import type { RequestRecord } from '../proxy/records.js';
 import { startProxy, type RunningProxy } from '../proxy/server.js';
 import type { SettingsStore } from '../settings/store.js';
 import { SettingsValidationError } from '../settings/validate.js';
-import { ApiError } from '../translate/errors.js';
+import { ApiError, invalidRequest } from '../translate/errors.js';
 import { SEED_MODELS } from '../translate/models.js';
 import { BudgetTracker, listPrices, rangeFor, toLogEntry, UsageLedger } from '../usage/index.js';
 import { EventBus } from './event-bus.js';
@@ -332,20 +332,17 @@ export class CoreService {
    * range of millennia would build millions of rows and stall (or exhaust) the process that also serves the proxy.
    */
   private range(req: { preset?: unknown; range?: unknown } | undefined): TimeRange {
-    const bad = (message: string): never => {
-      throw new ApiError(400, 'invalid_request_error', message);
-    };
     if (req?.range !== undefined && req.range !== null) {
       const { from, to } = req.range as Partial<TimeRange>;
-      if (typeof from !== 'number' || typeof to !== 'number' || !Number.isFinite(from) || !Number.isFinite(to)) bad('range: from and to must be times in ms');
-      if (from! > to!) bad('range: from must not be after to');
-      if (Number.isNaN(new Date(from!).getTime()) || Number.isNaN(new Date(to!).getTime())) bad('range: from and to must be valid dates');
-      if (to! - from! > MAX_RANGE_MS) bad(`range: at most ${MAX_RANGE_DAYS} days`);
-      return { from: from!, to: to! };
+      if (typeof from !== 'number' || typeof to !== 'number' || !Number.isFinite(from) || !Number.isFinite(to)) throw invalidRequest('range: from and to must be times in ms');
+      if (from > to) throw invalidRequest('range: from must not be after to');
+      if (Number.isNaN(new Date(from).getTime()) || Number.isNaN(new Date(to).getTime())) throw invalidRequest('range: from and to must be valid dates');
+      if (to - from > MAX_RANGE_MS) throw invalidRequest(`range: at most ${MAX_RANGE_DAYS} days`);
+      return { from, to };
     }
     const preset = req?.preset ?? '7d';
-    if (preset !== 'today' && preset !== '7d' && preset !== '30d') bad("preset: Input should be 'today', '7d' or '30d'");
-    return rangeFor(preset as RangePreset, Date.now());
+    if (preset !== 'today' && preset !== '7d' && preset !== '30d') throw invalidRequest("preset: Input should be 'today', '7d' or '30d'");
+    return rangeFor(preset, Date.now());
   }
 
   private createHandlers(): Handlers {
@@ -356,8 +353,12 @@ export class CoreService {
         try {
           // A host other machines can reach needs CCPROXY_AUTH_TOKEN. Saved anyway, it would only be refused here,
           // and the next headless start would exit on it before serving the UI that could undo it.
-          if (typeof patch?.host === 'string' && !isLoopbackHost(patch.host) && !this.config.authToken) {
-            throw new SettingsValidationError([{ field: 'host', message: `${patch.host} is reachable from other machines: set CCPROXY_AUTH_TOKEN (clients then send it as their API key), or keep 127.0.0.1` }]);
+          if (typeof patch?.host === 'string') {
+            try {
+              checkBindPolicy({ host: patch.host, authToken: this.config.authToken });
+            } catch {
+              throw new SettingsValidationError([{ field: 'host', message: `${patch.host} is reachable from other machines: set CCPROXY_AUTH_TOKEN (clients then send it as their API key), or keep 127.0.0.1` }]);
+            }
           }
           return settings.update(patch ?? {});
         } catch (err) {
@@ -376,7 +377,7 @@ export class CoreService {
       'models.list': async () => this.models(),
       'logs.recent': async (req) => {
         const asked = req?.limit ?? 200;
-        if (typeof asked !== 'number' || !Number.isFinite(asked)) throw new ApiError(400, 'invalid_request_error', 'limit: Input should be a number');
+        if (typeof asked !== 'number' || !Number.isFinite(asked)) throw invalidRequest('limit: Input should be a number');
         const limit = Math.min(Math.max(Math.floor(asked), 1), 1000);
         const live = this.bus.recent(limit);
         // Newest first either way (the ring keeps newest last; the ledger answers newest first).

@@ -30,11 +30,7 @@ export function redactorFor(apiKey: string): Redactor {
   let escaped: RegExp | null = null;
   return (text) => {
     if (text.includes(key)) text = text.split(key).join(REDACTED);
-    if (text.includes('\\u') || text.includes('\\/')) {
-      escaped ??= escapedKeyPattern(key);
-      escaped.lastIndex = 0;
-      if (escaped.test(text)) text = text.replace(escaped, REDACTED);
-    }
+    if (text.includes('\\u') || text.includes('\\/')) text = text.replace(escaped ??= escapedKeyPattern(key), REDACTED);
     return text;
   };
 }

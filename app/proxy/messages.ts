@@ -98,7 +98,6 @@ interface Turn {
   /** The model the request resolved to, and the models to try in order (it first, then its tier's fallbacks). */
   model: string;
   models: string[];
-  stream: boolean;
   /** Size of the request body. */
   bytes: number;
   /** The settings it was understood under: one snapshot for the whole request. */
@@ -172,7 +171,6 @@ function understand(ctx: Context, deps: MessagesDeps, rec: RequestRecord, body: 
   return {
     model,
     models,
-    stream: req.stream === true,
     bytes: body.bytes,
     cfg,
     requests: new UpstreamRequests(model, encode(translation), models.length > 1 ? (m) => encode(translate(m)) : null),
@@ -199,7 +197,7 @@ export async function handleMessages(ctx: Context, deps: MessagesDeps, rec: Requ
   // 'close' on the response (not the request) fires when the client goes away, even before upstream answers.
   ctx.res.once('close', onClose);
   deps.active.add(controller);
-  const sse = turn.stream ? new SseResponse(ctx.res, rec.id, deps.pingIntervalMs) : null;
+  const sse = upstream.payload.stream ? new SseResponse(ctx.res, rec.id, deps.pingIntervalMs) : null;
   // While the proxy waits (Mistral's first byte, a retry's Retry-After, a pacing queue) a streaming client gets a
   // live stream with pings, so its own timeout never fires first.
   sse?.headStart(deps.headStartMs ?? deps.pingIntervalMs);

@@ -66,6 +66,13 @@ function rawErrorResponse(status: number, reason: string, type: AnthropicErrorTy
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
+/** Writes a raw answer on a socket the HTTP server will not serve, and closes it (at the latest a second later). */
+function answerAndClose(socket: Socket, response: string): void {
+  socket.on('error', () => undefined);
+  socket.end(response);
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
 /** Errors Node's HTTP parser raises before (or while) a request reaches Koa, answered in the Anthropic shape. */
 function clientErrorResponse(code: string | undefined): string {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return rawErrorResponse(408, 'Request Timeout', 'timeout_error', 'the request did not arrive in time; the connection is closed');
@@ -112,9 +119,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     res.end(body);
   });
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    socket.on('error', () => undefined);
-    socket.end(rawErrorResponse(405, 'Method Not Allowed', 'invalid_request_error', 'CONNECT is not supported: this is not a forward proxy'));
-    setTimeout(() => socket.destroy(), 1_000).unref();
+    answerAndClose(socket, rawErrorResponse(405, 'Method Not Allowed', 'invalid_request_error', 'CONNECT is not supported: this is not a forward proxy'));
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -132,10 +137,8 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     if (open.size >= limits.maxConnections) {
-      socket.on('error', () => undefined);
       socket.resume();
-      socket.end(rawErrorResponse(529, 'Overloaded', 'overloaded_error', `CCProxy has ${limits.maxConnections} open connections (CCPROXY_MAX_CONNECTIONS); retry shortly`));
-      setTimeout(() => socket.destroy(), 1_000).unref();
+      answerAndClose(socket, rawErrorResponse(529, 'Overloaded', 'overloaded_error', `CCProxy has ${limits.maxConnections} open connections (CCPROXY_MAX_CONNECTIONS); retry shortly`));
       return;
     }
     open.add(socket);

@@ -20,6 +20,14 @@ const IMAGE_MAGIC: Record<string, (b: Buffer) => boolean> = {
 };
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** A base64 source's `data`, present and well-formed (images and PDFs alike). */
+function base64Data(src: Record<string, unknown>, path: string, what: string): string {
+  const data = src.data;
+  if (typeof data !== 'string' || data.length === 0) fail(`${path}.source.data`, `Field required (the base64-encoded ${what})`);
+  if (data.length % 4 !== 0 || !BASE64.test(data)) fail(`${path}.source.data`, 'is not valid base64 (standard alphabet, padded, no line breaks or data: prefix)');
+  return data;
+}
+
 function sniffImage(head: Buffer): string | undefined {
   return Object.keys(IMAGE_MAGIC).find((type) => IMAGE_MAGIC[type](head));
 }
@@ -33,9 +41,7 @@ function checkImage(block: Record<string, unknown>, path: string): void {
     if (typeof mediaType !== 'string' || !IMAGE_MAGIC[mediaType]) {
       fail(`${path}.source.media_type`, `Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp' (got ${JSON.stringify(mediaType) ?? 'nothing'})`);
     }
-    const data = src.data;
-    if (typeof data !== 'string' || data.length === 0) fail(`${path}.source.data`, 'Field required (the base64-encoded image)');
-    if (data.length % 4 !== 0 || !BASE64.test(data)) fail(`${path}.source.data`, 'is not valid base64 (standard alphabet, padded, no line breaks or data: prefix)');
+    const data = base64Data(src, path, 'image');
     const head = Buffer.from(data.slice(0, 24), 'base64');
     if (!IMAGE_MAGIC[mediaType](head)) {
       const actual = sniffImage(head);
@@ -46,19 +52,19 @@ function checkImage(block: Record<string, unknown>, path: string): void {
     return;
   }
   if (src.type === 'url') {
-    if (!HTTP_URL(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
+    if (!isHttpUrl(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
     return;
   }
   fail(`${path}.source.type`, `Input should be 'base64' or 'url' (got ${JSON.stringify(src.type) ?? 'nothing'})`);
 }
 
-const HTTP_URL = (url: unknown): boolean => {
+function isHttpUrl(url: unknown): boolean {
   try {
     return typeof url === 'string' && ['http:', 'https:'].includes(new URL(url).protocol);
   } catch {
     return false; // not a URL
   }
-};
+}
 
 /**
  * A content block wherever one may stand (a message, a tool_result, a document's content), checked for what the
@@ -101,14 +107,13 @@ function checkDocument(block: Record<string, unknown>, path: string): void {
   switch (src.type) {
     case 'base64':
       if (src.media_type !== 'application/pdf') fail(`${path}.source.media_type`, `Input should be 'application/pdf' (got ${JSON.stringify(src.media_type) ?? 'nothing'})`);
-      if (typeof src.data !== 'string' || src.data.length === 0) fail(`${path}.source.data`, 'Field required (the base64-encoded PDF)');
-      if (src.data.length % 4 !== 0 || !BASE64.test(src.data)) fail(`${path}.source.data`, 'is not valid base64 (standard alphabet, padded, no line breaks or data: prefix)');
+      base64Data(src, path, 'PDF');
       return;
     case 'text':
       if (typeof src.data !== 'string') fail(`${path}.source.data`, 'Field required (a string)');
       return;
     case 'url':
-      if (!HTTP_URL(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
+      if (!isHttpUrl(src.url)) fail(`${path}.source.url`, 'Input should be an http(s) URL');
       return;
     case 'content':
       if (typeof src.content === 'string') return;
@@ -201,7 +206,7 @@ export function validateMessagesRequest(body: unknown, { countOnly = false } = {
       }
     });
   });
-  if (req.system !== undefined && req.system !== null && typeof req.system !== 'string') {
+  if (req.system !== undefined && typeof req.system !== 'string') {
     if (!Array.isArray(req.system)) fail('system', 'Input should be a string or an array of text blocks');
     req.system.forEach((b: unknown, k: number) => {
       if (!isJsonObject(b) || b.type !== 'text') fail(`system.${k}`, "Input should be a text block ({type: 'text', text})");
